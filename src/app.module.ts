@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AppController } from './app.controller';
+import { BackgroundModule } from './background/background.module';
+import { AuthModule } from './common/auth/auth.module';
+import { LoggingModule } from './common/logging/logging.module';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { JobsModule } from './jobs/jobs.module';
+import { NftModule } from './nft/nft.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { PaymentsModule } from './payments/payments.module';
+import { BullRootModule } from './queues/bull.config';
+import { QueuesModule } from './queues/queues.module';
+
+@Module({
+  imports: [
+    ConfigModule,
+    LoggingModule,
+    DatabaseModule,
+    BullRootModule,
+    EventEmitterModule.forRoot(),
+    AuthModule,
+    QueuesModule,
+    JobsModule,
+    PaymentsModule,
+    NftModule,
+    NotificationsModule,
+    BackgroundModule,
+  ],
+  controllers: [AppController],
+})
+export class AppModule {}

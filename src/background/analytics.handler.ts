@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import { RedisClient } from '../database/redis.provider';
+import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
+import type { AnalyticsProcessPayload } from '../jobs/payloads/background.payloads';
+
+const RETENTION_SECONDS = 90 * 24 * 3600;
+type AnalyticsResult = { event: string; day: string; count: number };
+
+/** Counts each tenant's events per UTC day in Redis, kept for 90 days. */
+@Injectable()
+@HandlesJob('analytics-process')
+export class AnalyticsHandler implements JobHandler<'analytics-process', AnalyticsResult> {
+  constructor(private readonly redis: RedisClient) {}
+
+  async execute(payload: AnalyticsProcessPayload, context: JobContext): Promise<AnalyticsResult> {
+    const day = (payload.occurredAt ? new Date(payload.occurredAt) : new Date()).toISOString().slice(0, 10);
+    const key = `analytics:${context.tenantId}:${day}`;
+    const [[, count]] = (await this.redis
+      .multi()
+      .hincrby(key, payload.event, 1)
+      .expire(key, RETENTION_SECONDS)
+      .exec()) as [[null, number], [null, number]];
+    return { event: payload.event, day, count };
+  }
+}

@@ -1,0 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from '../../config/app-config';
+
+/** Structured logs with a request id on every line; credentials are redacted. */
+export const LoggingModule = LoggerModule.forRootAsync({
+  inject: [AppConfig],
+  useFactory: (config: AppConfig) => ({
+    pinoHttp: {
+      level: config.logLevel,
+      // Set by assignRequestId, which runs first; the fallback covers apps configured without it.
+      genReqId: (request: IncomingMessage) => request.id ?? randomUUID(),
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.token'],
+        censor: '[redacted]',
+      },
+      autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith('/health') ?? false },
+      transport: config.nodeEnv === 'development' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+    },
+  }),
+});

@@ -1,0 +1,15 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+const VALID_REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+/**
+ * Runs before body parsing, so that even a request with a malformed body gets an id that
+ * the error response and the logs share. A well-formed incoming X-Request-Id is kept.
+ */
+export function assignRequestId(request: IncomingMessage, response: ServerResponse, next: () => void): void {
+  const incoming = request.headers['x-request-id'];
+  request.id = typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  response.setHeader('x-request-id', request.id);
+  next();
+}

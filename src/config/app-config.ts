@@ -1,0 +1,39 @@
+import { AppRole, Environment, NodeEnv } from './environment';
+
+/** Typed, validated configuration: the one object the rest of the service reads. */
+export class AppConfig {
+  readonly nodeEnv: NodeEnv;
+  readonly isProduction: boolean;
+  readonly appRole: AppRole;
+  readonly port: number;
+  readonly logLevel: Environment['LOG_LEVEL'];
+  readonly swaggerEnabled: boolean;
+  readonly database: { url: string; poolSize: number };
+  readonly redis: { url: string; prefix: string };
+  readonly auth: { jwtSecret: string; issuer?: string };
+  readonly bull: { lockDurationMs: number; stalledIntervalMs: number };
+
+  constructor(env: Environment) {
+    this.nodeEnv = env.NODE_ENV;
+    this.isProduction = env.NODE_ENV === 'production';
+    this.appRole = env.APP_ROLE;
+    this.port = env.PORT;
+    this.logLevel = env.LOG_LEVEL;
+    this.swaggerEnabled = env.SWAGGER_ENABLED;
+    this.database = { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE };
+    this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
+    this.auth = { jwtSecret: env.JWT_SECRET, issuer: env.JWT_ISSUER };
+    this.bull = {
+      lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
+      stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
+    };
+  }
+
+  get runsWorkers(): boolean {
+    return this.appRole !== 'api';
+  }
+
+  get servesApi(): boolean {
+    return this.appRole !== 'worker';
+  }
+}

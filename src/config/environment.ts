@@ -1,0 +1,86 @@
+import * as Joi from 'joi';
+
+export const APP_ROLES = ['all', 'api', 'worker'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+/** The environment after validation: every value typed and defaulted. */
+export interface Environment {
+  NODE_ENV: NodeEnv;
+  APP_ROLE: AppRole;
+  PORT: number;
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  DATABASE_URL: string;
+  DATABASE_POOL_SIZE: number;
+  REDIS_URL: string;
+  REDIS_PREFIX: string;
+  JWT_SECRET: string;
+  JWT_ISSUER?: string;
+  QUEUE_LOCK_DURATION_MS: number;
+  QUEUE_STALLED_INTERVAL_MS: number;
+  SWAGGER_ENABLED: boolean;
+}
+
+/**
+ * Used only outside production, so that a fresh checkout runs without a .env file.
+ * Production refuses to start without a real secret.
+ */
+export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-never-use-in-production';
+
+const schema = Joi.object<Environment>({
+  NODE_ENV: Joi.string()
+    .valid(...NODE_ENVS)
+    .default('development'),
+  APP_ROLE: Joi.string()
+    .valid(...APP_ROLES)
+    .default('all'),
+  PORT: Joi.number().integer().min(0).max(65535).default(3000),
+  LOG_LEVEL: Joi.string()
+    .valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')
+    .default('info'),
+  DATABASE_URL: Joi.string()
+    .uri({ scheme: ['postgres', 'postgresql'] })
+    .default('postgres://postgres@127.0.0.1:5432/queue_service'),
+  DATABASE_POOL_SIZE: Joi.number().integer().min(1).max(200).default(10),
+  REDIS_URL: Joi.string()
+    .uri({ scheme: ['redis', 'rediss'] })
+    .default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: Joi.string()
+    .pattern(/^[A-Za-z0-9_.:-]+$/)
+    .max(64)
+    .default('queue-service'),
+  JWT_SECRET: Joi.string().when('NODE_ENV', {
+    is: 'production',
+    then: Joi.string().min(32).required(),
+    otherwise: Joi.string().min(16).default(DEVELOPMENT_JWT_SECRET),
+  }),
+  JWT_ISSUER: Joi.string().max(200).optional(),
+  QUEUE_LOCK_DURATION_MS: Joi.number().integer().min(100).default(30_000),
+  QUEUE_STALLED_INTERVAL_MS: Joi.number().integer().min(50).default(30_000),
+  SWAGGER_ENABLED: Joi.boolean().default(true),
+});
+
+export class InvalidEnvironmentError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'InvalidEnvironmentError';
+  }
+}
+
+/** Validates the raw environment once; every bad variable is named in one error. */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const { value, error } = schema.validate(raw, {
+    abortEarly: false,
+    allowUnknown: true,
+    stripUnknown: true,
+    convert: true,
+  });
+  if (error) {
+    throw new InvalidEnvironmentError(
+      error.details.map((detail) => `${detail.path.join('.')}: ${detail.message.replace(/"/g, '')}`),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,20 @@
+import { DataSourceOptions } from 'typeorm';
+import { BaselineQueue1764201600001 } from '../../migrations/001-baseline-queue';
+import { AppConfig } from '../config/app-config';
+import { ENTITIES } from './entities';
+
+export const MIGRATIONS = [BaselineQueue1764201600001];
+
+/** One definition of the connection, shared by the service and the TypeORM CLI (ormconfig.ts). */
+export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.database.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    extra: { max: config.database.poolSize },
+  };
+}

@@ -1,0 +1,26 @@
+import { Global, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { dataSourceOptions } from './data-source-options';
+import { ensureDatabaseExists } from './ensure-database';
+import { RedisClient } from './redis.provider';
+import { TenantScope } from './tenant-scope';
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: async (config: AppConfig) => {
+        // Production databases and their migrations are managed by command, never at start-up.
+        if (!config.isProduction && (await ensureDatabaseExists(config.database.url))) {
+          new Logger('Database').log('Created the database named in DATABASE_URL');
+        }
+        return { ...dataSourceOptions(config), migrationsRun: !config.isProduction };
+      },
+    }),
+  ],
+  providers: [TenantScope, RedisClient],
+  exports: [TenantScope, RedisClient],
+})
+export class DatabaseModule {}

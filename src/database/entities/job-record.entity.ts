@@ -1,0 +1,72 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { JobStatus } from '../../jobs/job-status';
+
+export interface JobErrorDetails {
+  type: string;
+  message: string;
+  permanent: boolean;
+}
+
+/** The durable record of a persisted job (money and communication queues). */
+@Entity({ name: 'jobs' })
+export class JobRecord {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column('uuid', { name: 'tenant_id' })
+  tenantId: string;
+
+  @Column('text')
+  queue: string;
+
+  @Column('text')
+  type: string;
+
+  @Column('text')
+  status: JobStatus;
+
+  @Column('smallint')
+  priority: number;
+
+  @Column('jsonb')
+  data: Record<string, unknown>;
+
+  @Column('jsonb', { nullable: true })
+  result: object | null;
+
+  @Column('jsonb', { nullable: true })
+  error: JobErrorDetails | null;
+
+  @Column('integer')
+  attempts: number;
+
+  @Column('integer', { name: 'max_attempts' })
+  maxAttempts: number;
+
+  @Column('integer')
+  progress: number;
+
+  @Column('text', { name: 'idempotency_key', nullable: true })
+  idempotencyKey: string | null;
+
+  @Column('text', { name: 'created_by', nullable: true })
+  createdBy: string | null;
+
+  @Column('timestamptz', { name: 'cancel_requested_at', nullable: true })
+  cancelRequestedAt: Date | null;
+
+  @Column('timestamptz', { name: 'run_at', nullable: true })
+  runAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  @Column('timestamptz', { name: 'started_at', nullable: true })
+  startedAt: Date | null;
+
+  @Column('timestamptz', { name: 'finished_at', nullable: true })
+  finishedAt: Date | null;
+}

@@ -1,0 +1,77 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { QUEUE_NAMES, QueueName } from '../../queues/queue-names';
+import { JOB_STATUSES, JobStatus } from '../job-status';
+import { JOB_TYPE_NAMES, JobType } from '../job-types';
+
+export class JobSummary {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ enum: QUEUE_NAMES })
+  queue: QueueName;
+
+  @ApiProperty({ enum: JOB_TYPE_NAMES })
+  type: JobType;
+
+  @ApiProperty({ enum: JOB_STATUSES })
+  status: JobStatus;
+}
+
+export class JobErrorView {
+  @ApiProperty({ example: 'card_declined' })
+  type: string;
+
+  @ApiProperty({ example: 'Your card was declined.' })
+  message: string;
+
+  @ApiProperty({ description: 'True when the job was not retried because retrying cannot help' })
+  permanent: boolean;
+}
+
+export class JobView extends JobSummary {
+  @ApiProperty({ description: 'Attempts made so far' })
+  attempts: number;
+
+  @ApiProperty({ minimum: 0, maximum: 100 })
+  progress: number;
+
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  data: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
+  result: unknown;
+
+  @ApiPropertyOptional({ type: JobErrorView, nullable: true })
+  error: JobErrorView | null;
+
+  @ApiProperty({ description: 'Cancellation was asked for while the job was running' })
+  cancelRequested: boolean;
+
+  @ApiProperty()
+  createdAt: Date;
+
+  @ApiPropertyOptional({ nullable: true })
+  startedAt: Date | null;
+
+  @ApiPropertyOptional({ nullable: true })
+  finishedAt: Date | null;
+}
+
+export class BatchResponse {
+  @ApiProperty({ type: [JobSummary] })
+  jobs: JobSummary[];
+}
+
+export class JobPage {
+  @ApiProperty({ type: [JobView] })
+  items: JobView[];
+
+  @ApiProperty({ description: 'Matching jobs in all pages (for queues kept only in Redis, of the jobs scanned)' })
+  total: number;
+
+  @ApiProperty()
+  limit: number;
+
+  @ApiProperty()
+  offset: number;
+}

@@ -1,0 +1,54 @@
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min,
+  ValidateNested,
+} from 'class-validator';
+import { JOB_PRIORITIES, JobPriority } from '../job-status';
+import { JOB_TYPE_NAMES, JOB_TYPES, JobType } from '../job-types';
+
+export const MAX_DELAY_MS = 30 * 24 * 3600 * 1000;
+export const MAX_BATCH_SIZE = 1000;
+
+export class JobOptionsDto {
+  @ApiPropertyOptional({ enum: JOB_PRIORITIES, default: 'normal' })
+  @IsOptional() @IsIn(JOB_PRIORITIES)
+  priority?: JobPriority;
+
+  @ApiPropertyOptional({ description: 'Milliseconds to wait before the job may run', minimum: 0, maximum: MAX_DELAY_MS })
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_DELAY_MS)
+  delay?: number;
+
+  @ApiPropertyOptional({ description: 'Attempts before the job fails; defaults per queue', minimum: 1, maximum: 20 })
+  @IsOptional() @IsInt() @Min(1) @Max(20)
+  attempts?: number;
+
+  @ApiPropertyOptional({ description: 'The same key from the same tenant returns the first job', maxLength: 255 })
+  @IsOptional() @IsString() @Length(1, 255) @Matches(/^[\x21-\x7e]+$/, { message: 'idempotencyKey must be printable ASCII without spaces' })
+  idempotencyKey?: string;
+}
+
+@ApiExtraModels(...Object.values(JOB_TYPES).map((definition) => definition.payload))
+export class SubmitJobRequest {
+  @ApiProperty({ enum: JOB_TYPE_NAMES, example: 'payment-process' })
+  @IsIn(JOB_TYPE_NAMES, { message: `type must be one of: ${JOB_TYPE_NAMES.join(', ')}` })
+  type: JobType;
+
+  @ApiProperty({
+    description: 'The payload of the job type (see the schemas of each type)',
+    oneOf: Object.values(JOB_TYPES).map((definition) => ({ $ref: getSchemaPath(definition.payload) })),
+  })
+  @IsObject()
+  data: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: JobOptionsDto })
+  @IsOptional() @ValidateNested() @Type(() => JobOptionsDto)
+  options?: JobOptionsDto;
+}
+
+export class SubmitBatchRequest {
+  @ApiProperty({ type: [SubmitJobRequest], minItems: 1, maxItems: MAX_BATCH_SIZE })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_BATCH_SIZE)
+  @ValidateNested({ each: true }) @Type(() => SubmitJobRequest)
+  jobs: SubmitJobRequest[];
+}

@@ -1,0 +1,49 @@
+import type { ClassConstructor } from 'class-transformer';
+import type { QueueName } from '../queues/queue-names';
+import { AnalyticsProcessPayload, CleanupPayload, ScheduledTaskPayload } from './payloads/background.payloads';
+import { EmailSendPayload, SmsSendPayload } from './payloads/communication.payloads';
+import {
+  NftMintPayload, NftTransferPayload, PaymentProcessPayload, RefundProcessPayload,
+} from './payloads/money.payloads';
+
+interface JobTypeDefinition {
+  queue: QueueName;
+  payload: new () => object;
+  /** Persisted jobs get a `jobs` row before they reach Redis; the row id is the Bull jobId. */
+  persisted: boolean;
+}
+
+/**
+ * The one map of job types. Adding a type means an entry here and one handler class
+ * decorated with @HandlesJob(type); start-up fails if a type has no handler or two.
+ */
+export const JOB_TYPES = {
+  'payment-process': { queue: 'money', payload: PaymentProcessPayload, persisted: true },
+  'refund-process': { queue: 'money', payload: RefundProcessPayload, persisted: true },
+  'nft-mint': { queue: 'money', payload: NftMintPayload, persisted: true },
+  'nft-transfer': { queue: 'money', payload: NftTransferPayload, persisted: true },
+  'email-send': { queue: 'communication', payload: EmailSendPayload, persisted: true },
+  'sms-send': { queue: 'communication', payload: SmsSendPayload, persisted: true },
+  'analytics-process': { queue: 'background', payload: AnalyticsProcessPayload, persisted: false },
+  cleanup: { queue: 'background', payload: CleanupPayload, persisted: false },
+  'scheduled-task': { queue: 'background', payload: ScheduledTaskPayload, persisted: false },
+} as const satisfies Record<string, JobTypeDefinition>;
+
+export type JobType = keyof typeof JOB_TYPES;
+export type PayloadOf<T extends JobType> = InstanceType<(typeof JOB_TYPES)[T]['payload']>;
+
+export const JOB_TYPE_NAMES = Object.keys(JOB_TYPES) as JobType[];
+
+export function isJobType(value: unknown): value is JobType {
+  return typeof value === 'string' && Object.hasOwn(JOB_TYPES, value);
+}
+
+/** The payload class of a type, typed loosely enough to pass to class-transformer. */
+export function payloadClassOf(type: JobType): ClassConstructor<object> {
+  return JOB_TYPES[type].payload;
+}
+
+/** Queues whose every job has a `jobs` row; the others' jobs live only in Redis. */
+export function isPersistedQueue(queue: QueueName): boolean {
+  return Object.values(JOB_TYPES).some((definition) => definition.queue === queue && definition.persisted);
+}

@@ -1,0 +1,31 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { QUEUE_DEFINITIONS } from '../config/queues.config';
+import { QueueRegistry } from '../queues/queue-registry';
+import { JobRunner } from './job-runner';
+
+/**
+ * Attaches the JobRunner to every queue in processes that run workers (APP_ROLE all|worker).
+ * One catch-all processor per queue: Bull adds up the concurrency of named processors.
+ */
+@Injectable()
+export class JobWorkers implements OnApplicationBootstrap {
+  private readonly logger = new Logger(JobWorkers.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly queues: QueueRegistry,
+    private readonly runner: JobRunner,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.runsWorkers) return;
+    for (const { name, queue } of this.queues.all()) {
+      const { concurrency } = QUEUE_DEFINITIONS[name];
+      queue
+        .process('*', concurrency, (job) => this.runner.run(job))
+        .catch((error: unknown) => this.logger.error({ err: error, queue: name }, 'Worker stopped'));
+      this.logger.log(`Worker attached to queue ${name} (concurrency ${concurrency})`);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsBoundedObject } from '../../common/validation/validators';
+
+export class AnalyticsProcessPayload {
+  @ApiProperty({ example: 'ticket.scanned', maxLength: 100 })
+  @IsString() @Length(1, 100) @Matches(/^[A-Za-z0-9_.:-]+$/)
+  event: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional() @IsBoundedObject(16_384)
+  properties?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: 'ISO 8601 time of the event', example: '2026-11-27T20:00:00Z' })
+  @IsOptional() @IsISO8601({ strict: true })
+  occurredAt?: string;
+}
+
+export const CLEANUP_TARGETS = ['completed-jobs', 'job-records', 'idempotency-keys', 'dead-letter', 'all'] as const;
+export type CleanupTarget = (typeof CLEANUP_TARGETS)[number];
+
+export class CleanupPayload {
+  @ApiProperty({ enum: CLEANUP_TARGETS })
+  @IsIn(CLEANUP_TARGETS)
+  target: CleanupTarget;
+
+  @ApiProperty({ minimum: 1, maximum: 3650 })
+  @IsInt() @Min(1) @Max(3650)
+  olderThanDays: number;
+}
+
+export const SCHEDULED_TASKS = ['queue-metrics-snapshot'] as const;
+export type ScheduledTaskName = (typeof SCHEDULED_TASKS)[number];
+
+export class ScheduledTaskPayload {
+  @ApiProperty({ enum: SCHEDULED_TASKS })
+  @IsIn(SCHEDULED_TASKS)
+  task: ScheduledTaskName;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional() @IsBoundedObject(16_384)
+  params?: Record<string, unknown>;
+}

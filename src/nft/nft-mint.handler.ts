@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import { HandlesJob, JobHandler } from '../jobs/job-handler';
+import type { NftMintPayload } from '../jobs/payloads/money.payloads';
+import { MintOutcome, NftGateway } from './nft.gateway';
+
+@Injectable()
+@HandlesJob('nft-mint')
+export class NftMintHandler implements JobHandler<'nft-mint', MintOutcome & { ticketId: string; explorerUrl: string }> {
+  constructor(private readonly nft: NftGateway) {}
+
+  async execute(payload: NftMintPayload) {
+    const outcome = await this.nft.mint({
+      ticketId: payload.ticketId,
+      recipientWallet: payload.recipientWallet,
+      name: payload.metadata.name,
+      symbol: payload.metadata.symbol,
+      uri: payload.metadata.uri,
+      sellerFeeBasisPoints: payload.sellerFeeBasisPoints ?? 0,
+    });
+    return { ticketId: payload.ticketId, ...outcome, explorerUrl: this.nft.explorerUrl(outcome.signature) };
+  }
+}

@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { HandlesJob, JobHandler } from '../jobs/job-handler';
+import type { NftTransferPayload } from '../jobs/payloads/money.payloads';
+import { NftGateway, TransferOutcome } from './nft.gateway';
+
+type TransferResult = TransferOutcome & { ticketId: string; mintAddress: string; toWallet: string; explorerUrl: string };
+
+@Injectable()
+@HandlesJob('nft-transfer')
+export class NftTransferHandler implements JobHandler<'nft-transfer', TransferResult> {
+  constructor(private readonly nft: NftGateway) {}
+
+  async execute(payload: NftTransferPayload): Promise<TransferResult> {
+    const outcome = await this.nft.transfer({
+      mintAddress: payload.mintAddress,
+      toWallet: payload.toWallet,
+      fromWallet: payload.fromWallet,
+    });
+    return {
+      ticketId: payload.ticketId,
+      mintAddress: payload.mintAddress,
+      toWallet: payload.toWallet,
+      ...outcome,
+      explorerUrl: this.nft.explorerUrl(outcome.signature),
+    };
+  }
+}

@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
+import type { EmailSendPayload } from '../jobs/payloads/communication.payloads';
+import { renderEmail } from './email-templates';
+import { EmailGateway } from './notification.gateways';
+
+type EmailResult = { messageId: string; template: string };
+
+@Injectable()
+@HandlesJob('email-send')
+export class EmailHandler implements JobHandler<'email-send', EmailResult> {
+  constructor(private readonly email: EmailGateway) {}
+
+  async execute(payload: EmailSendPayload, context: JobContext): Promise<EmailResult> {
+    const rendered = renderEmail(payload.template, payload.data, payload.subject);
+    const { messageId } = await this.email.send({ to: payload.to, ...rendered }, `email:${context.jobId}`);
+    return { messageId, template: payload.template };
+  }
+}

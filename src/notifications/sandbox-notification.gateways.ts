@@ -1,0 +1,29 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { sandboxId } from '../common/sandbox/sandbox-ids';
+import { EmailGateway, OutgoingEmail, SmsGateway } from './notification.gateways';
+
+@Injectable()
+export class SandboxEmailGateway extends EmailGateway implements OnModuleInit {
+  private readonly logger = new Logger('EmailGateway');
+
+  onModuleInit(): void {
+    this.logger.warn('E-mail runs in the sandbox: no message leaves the service');
+  }
+
+  async send(_email: OutgoingEmail, idempotencyKey: string): Promise<{ messageId: string }> {
+    return { messageId: `<${sandboxId('', idempotencyKey)}@sandbox.queue-service>` };
+  }
+}
+
+@Injectable()
+export class SandboxSmsGateway extends SmsGateway implements OnModuleInit {
+  private readonly logger = new Logger('SmsGateway');
+
+  onModuleInit(): void {
+    this.logger.warn('SMS runs in the sandbox: no message leaves the service');
+  }
+
+  async send(_to: string, _body: string, idempotencyKey: string): Promise<{ messageSid: string }> {
+    return { messageSid: sandboxId('SM', idempotencyKey) };
+  }
+}

@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
+import type { SmsSendPayload } from '../jobs/payloads/communication.payloads';
+import { SmsGateway } from './notification.gateways';
+
+type SmsResult = { messageSid: string; segments: number };
+
+@Injectable()
+@HandlesJob('sms-send')
+export class SmsHandler implements JobHandler<'sms-send', SmsResult> {
+  constructor(private readonly sms: SmsGateway) {}
+
+  async execute(payload: SmsSendPayload, context: JobContext): Promise<SmsResult> {
+    const { messageSid } = await this.sms.send(payload.to, payload.body, `sms:${context.jobId}`);
+    // GSM-7 messages split into 153-character parts once longer than 160.
+    const segments = payload.body.length <= 160 ? 1 : Math.ceil(payload.body.length / 153);
+    return { messageSid, segments };
+  }
+}

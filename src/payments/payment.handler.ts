@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
+import type { PaymentProcessPayload } from '../jobs/payloads/money.payloads';
+import { PaymentGateway, PaymentIntentOutcome } from './payment.gateway';
+
+@Injectable()
+@HandlesJob('payment-process')
+export class PaymentHandler implements JobHandler<'payment-process', PaymentIntentOutcome & { orderId: string }> {
+  constructor(private readonly payments: PaymentGateway) {}
+
+  async execute(payload: PaymentProcessPayload, context: JobContext) {
+    const outcome = await this.payments.createPaymentIntent(
+      {
+        amount: payload.amount,
+        currency: payload.currency,
+        paymentMethodId: payload.paymentMethodId,
+        customerId: payload.customerId,
+        description: payload.description,
+        metadata: { ...payload.metadata, orderId: payload.orderId, tenantId: context.tenantId },
+      },
+      `payment:${context.jobId}`,
+    );
+    return { orderId: payload.orderId, ...outcome };
+  }
+}

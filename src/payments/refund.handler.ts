@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
+import type { RefundProcessPayload } from '../jobs/payloads/money.payloads';
+import { PaymentGateway, RefundOutcome } from './payment.gateway';
+
+@Injectable()
+@HandlesJob('refund-process')
+export class RefundHandler implements JobHandler<'refund-process', RefundOutcome & { orderId: string; paymentIntentId: string }> {
+  constructor(private readonly payments: PaymentGateway) {}
+
+  async execute(payload: RefundProcessPayload, context: JobContext) {
+    const outcome = await this.payments.createRefund(
+      { paymentIntentId: payload.paymentIntentId, amount: payload.amount, reason: payload.reason },
+      `refund:${context.jobId}`,
+    );
+    return { orderId: payload.orderId, paymentIntentId: payload.paymentIntentId, ...outcome };
+  }
+}

@@ -1,0 +1,20 @@
+import { BullModule } from '@nestjs/bull';
+import { AppConfig } from '../config/app-config';
+import { QUEUE_DEFINITIONS } from '../config/queues.config';
+import { QUEUE_NAMES } from './queue-names';
+
+export const BullRootModule = BullModule.forRootAsync({
+  inject: [AppConfig],
+  useFactory: (config: AppConfig) => ({
+    redis: config.redis.url,
+    prefix: `${config.redis.prefix}:bull`,
+    settings: {
+      lockDuration: config.bull.lockDurationMs,
+      stalledInterval: config.bull.stalledIntervalMs,
+    },
+  }),
+});
+
+export const BullQueuesModule = BullModule.registerQueue(
+  ...QUEUE_NAMES.map((name) => ({ name, defaultJobOptions: QUEUE_DEFINITIONS[name].defaultJobOptions })),
+);

@@ -1,0 +1,81 @@
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { AuthUser } from '../common/auth/auth-user';
+import { CurrentUser, Roles } from '../common/auth/decorators';
+import { ErrorResponse } from '../common/errors/error-response';
+import { JobPage } from '../jobs/dto/job-views.dto';
+import { ClearQueueResult, QueueJobsQuery, QueueStatusView } from './dto/queue-views.dto';
+import { ParseQueueNamePipe } from './queue-name.pipe';
+import type { QueueName } from './queue-names';
+import { QueuesService } from './queues.service';
+
+@ApiTags('queues')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ErrorResponse })
+@Controller('queues')
+export class QueuesController {
+  constructor(private readonly queues: QueuesService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every queue with its paused state and job counts' })
+  @ApiOkResponse({ type: [QueueStatusView] })
+  list(): Promise<QueueStatusView[]> {
+    return this.queues.list();
+  }
+
+  @Get(':name/status')
+  @ApiOperation({ summary: 'One queue: paused state and job counts' })
+  @ApiOkResponse({ type: QueueStatusView })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  status(@Param('name', ParseQueueNamePipe) name: QueueName): Promise<QueueStatusView> {
+    return this.queues.status(name);
+  }
+
+  @Get(':name/jobs')
+  @ApiOperation({ summary: "A page of a queue's jobs, newest first; non-admins see their tenant's only" })
+  @ApiOkResponse({ type: JobPage })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  jobs(
+    @CurrentUser() user: AuthUser,
+    @Param('name', ParseQueueNamePipe) name: QueueName,
+    @Query() query: QueueJobsQuery,
+  ): Promise<JobPage> {
+    return this.queues.jobs(user, name, query);
+  }
+
+  @Post(':name/pause')
+  @Roles('admin')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Pause a queue in every worker process' })
+  @ApiOkResponse({ type: QueueStatusView })
+  @ApiForbiddenResponse({ type: ErrorResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  pause(@Param('name', ParseQueueNamePipe) name: QueueName): Promise<QueueStatusView> {
+    return this.queues.pause(name);
+  }
+
+  @Post(':name/resume')
+  @Roles('admin')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Resume a paused queue' })
+  @ApiOkResponse({ type: QueueStatusView })
+  @ApiForbiddenResponse({ type: ErrorResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  resume(@Param('name', ParseQueueNamePipe) name: QueueName): Promise<QueueStatusView> {
+    return this.queues.resume(name);
+  }
+
+  @Post(':name/clear')
+  @Roles('admin')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Remove waiting and delayed jobs (records marked cancelled); running jobs are kept' })
+  @ApiOkResponse({ type: ClearQueueResult })
+  @ApiForbiddenResponse({ type: ErrorResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  clear(@Param('name', ParseQueueNamePipe) name: QueueName): Promise<ClearQueueResult> {
+    return this.queues.clear(name);
+  }
+}

@@ -1,0 +1,99 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { JobStatus as BullState } from 'bull';
+import { Repository } from 'typeorm';
+import { AuthUser, isAdmin } from '../common/auth/auth-user';
+import { QueueRecord } from '../database/entities/queue-record.entity';
+import type { JobPage } from '../jobs/dto/job-views.dto';
+import type { JobStatus } from '../jobs/job-status';
+import { isPersistedQueue } from '../jobs/job-types';
+import { viewOfBullJob, viewOfRecord } from '../jobs/job-view.mapper';
+import { JobRecords } from '../persistence/job-records';
+import type { ClearQueueResult, QueueJobsQuery, QueueStatusView } from './dto/queue-views.dto';
+import type { QueueName } from './queue-names';
+import { QueueRegistry } from './queue-registry';
+
+/** How many Redis-only jobs a tenant-filtered listing looks through at most. */
+const REDIS_SCAN_LIMIT = 5_000;
+const BULL_STATES: Record<JobStatus, BullState[]> = {
+  waiting: ['waiting', 'paused'],
+  delayed: ['delayed'],
+  active: ['active'],
+  completed: ['completed'],
+  failed: ['failed'],
+  cancelled: [],
+};
+
+@Injectable()
+export class QueuesService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(QueuesService.name);
+
+  constructor(
+    private readonly queues: QueueRegistry,
+    private readonly records: JobRecords,
+    @InjectRepository(QueueRecord) private readonly queueRecords: Repository<QueueRecord>,
+  ) {}
+
+  /** Redis keeps nothing across a restart here, so the paused state on record is put back. */
+  async onApplicationBootstrap(): Promise<void> {
+    for (const record of await this.queueRecords.findBy({ paused: true })) {
+      await this.queues.get(record.name as QueueName).pause();
+      this.logger.log(`Queue ${record.name} is paused (as on record)`);
+    }
+  }
+
+  list(): Promise<QueueStatusView[]> {
+    return Promise.all(this.queues.all().map(({ name }) => this.status(name)));
+  }
+
+  async status(name: QueueName): Promise<QueueStatusView> {
+    const queue = this.queues.get(name);
+    const [paused, counts] = await Promise.all([queue.isPaused(), queue.getJobCounts()]);
+    const { waiting, active, delayed, completed, failed } = counts;
+    return { name, paused, counts: { waiting, active, delayed, completed, failed } };
+  }
+
+  /** A non-admin sees only its own tenant's jobs. */
+  async jobs(user: AuthUser, name: QueueName, query: QueueJobsQuery): Promise<JobPage> {
+    const tenantId = isAdmin(user) ? null : user.tenantId;
+    if (isPersistedQueue(name)) {
+      const { items, total } = await this.records.list(tenantId, { queue: name, status: query.state, ...page(query) });
+      return { items: items.map(viewOfRecord), total, ...page(query) };
+    }
+    const states = query.state ? BULL_STATES[query.state] : Object.values(BULL_STATES).flat();
+    const scanned = states.length ? await this.queues.get(name).getJobs(states, 0, REDIS_SCAN_LIMIT - 1) : [];
+    const visible = scanned
+      .filter((job) => job && (tenantId === null || job.data.tenantId === tenantId))
+      .sort((a, b) => b.timestamp - a.timestamp);
+    const items = await Promise.all(visible.slice(query.offset, query.offset + query.limit).map(viewOfBullJob));
+    return { items, total: visible.length, ...page(query) };
+  }
+
+  async pause(name: QueueName): Promise<QueueStatusView> {
+    await this.queues.get(name).pause();
+    await this.queueRecords.update({ name }, { paused: true, pausedAt: new Date() });
+    return this.status(name);
+  }
+
+  async resume(name: QueueName): Promise<QueueStatusView> {
+    await this.queues.get(name).resume();
+    await this.queueRecords.update({ name }, { paused: false, pausedAt: null });
+    return this.status(name);
+  }
+
+  /** Removes waiting and delayed jobs and marks their records cancelled; running jobs stay. */
+  async clear(name: QueueName): Promise<ClearQueueResult> {
+    const queue = this.queues.get(name);
+    const removed: string[] = [];
+    for (const state of ['wait', 'paused', 'delayed'] as const) {
+      const jobs = await queue.clean(0, state);
+      removed.push(...jobs.map((job) => String((job as unknown as { id?: string }).id ?? job)));
+    }
+    if (isPersistedQueue(name)) await this.records.markCancelledAcrossTenants(removed);
+    return { name, removed: removed.length };
+  }
+}
+
+function page(query: QueueJobsQuery): { limit: number; offset: number } {
+  return { limit: query.limit, offset: query.offset };
+}
