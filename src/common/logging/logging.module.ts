@@ -16,7 +16,18 @@ export const LoggingModule = LoggerModule.forRootAsync({
         censor: '[redacted]',
       },
       autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith('/health') ?? false },
-      transport: config.nodeEnv === 'development' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+      transport: wantsPrettyLogs(config) ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
     },
   }),
 });
+
+/** Readable lines for a developer at a terminal; JSON everywhere else (and where pino-pretty is not installed). */
+function wantsPrettyLogs(config: AppConfig): boolean {
+  if (config.nodeEnv !== 'development' || !process.stdout.isTTY) return false;
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
