@@ -1,5 +1,6 @@
 import type { ClassConstructor } from 'class-transformer';
 import type { QueueName } from '../queues/queue-names';
+import type { ProviderName } from '../rate-limit/provider-names';
 import { AnalyticsProcessPayload, CleanupPayload, ScheduledTaskPayload } from './payloads/background.payloads';
 import { EmailSendPayload, SmsSendPayload } from './payloads/communication.payloads';
 import {
@@ -11,6 +12,8 @@ interface JobTypeDefinition {
   payload: new () => object;
   /** Persisted jobs get a `jobs` row before they reach Redis; the row id is the Bull jobId. */
   persisted: boolean;
+  /** The external provider whose token bucket and circuit breaker guard this type's work. */
+  provider?: ProviderName;
 }
 
 /**
@@ -18,12 +21,12 @@ interface JobTypeDefinition {
  * decorated with @HandlesJob(type); start-up fails if a type has no handler or two.
  */
 export const JOB_TYPES = {
-  'payment-process': { queue: 'money', payload: PaymentProcessPayload, persisted: true },
-  'refund-process': { queue: 'money', payload: RefundProcessPayload, persisted: true },
-  'nft-mint': { queue: 'money', payload: NftMintPayload, persisted: true },
-  'nft-transfer': { queue: 'money', payload: NftTransferPayload, persisted: true },
-  'email-send': { queue: 'communication', payload: EmailSendPayload, persisted: true },
-  'sms-send': { queue: 'communication', payload: SmsSendPayload, persisted: true },
+  'payment-process': { queue: 'money', payload: PaymentProcessPayload, persisted: true, provider: 'stripe' },
+  'refund-process': { queue: 'money', payload: RefundProcessPayload, persisted: true, provider: 'stripe' },
+  'nft-mint': { queue: 'money', payload: NftMintPayload, persisted: true, provider: 'solana-rpc' },
+  'nft-transfer': { queue: 'money', payload: NftTransferPayload, persisted: true, provider: 'solana-rpc' },
+  'email-send': { queue: 'communication', payload: EmailSendPayload, persisted: true, provider: 'sendgrid' },
+  'sms-send': { queue: 'communication', payload: SmsSendPayload, persisted: true, provider: 'twilio' },
   'analytics-process': { queue: 'background', payload: AnalyticsProcessPayload, persisted: false },
   cleanup: { queue: 'background', payload: CleanupPayload, persisted: false },
   'scheduled-task': { queue: 'background', payload: ScheduledTaskPayload, persisted: false },

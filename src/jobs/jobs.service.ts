@@ -23,6 +23,14 @@ export interface Submission {
   created: boolean;
 }
 
+export interface RequeueRequest {
+  tenantId: string;
+  jobId: string;
+  type: JobType;
+  data: Record<string, unknown>;
+  idempotencyKey?: string | null;
+}
+
 interface PlannedJob {
   summary: JobSummary;
   envelope: JobEnvelope;
@@ -102,19 +110,51 @@ export class JobsService {
     if (current.status !== 'failed') {
       throw new ConflictException(`Only failed jobs can be retried; job ${id} is ${current.status}`);
     }
-    const queue = this.queues.get(current.queue);
-    const stale = await queue.getJob(id);
+    return this.requeue({ tenantId: user.tenantId, jobId: id, type: current.type, data: current.data });
+  }
+
+  /**
+   * Puts a finished job back in its queue under its own id, from its first attempt, keeping
+   * its idempotency key (job retry and dead-letter retry both come here).
+   */
+  async requeue(request: RequeueRequest): Promise<JobSummary> {
+    const { tenantId, jobId, type } = request;
+    const definition = JOB_TYPES[type];
+    const queue = this.queues.get(definition.queue);
+    const stale = await queue.getJob(jobId);
+    if (!(await this.tryRemove(stale))) throw new ConflictException(`Job ${jobId} is running`);
+    await this.cancellations.clear(jobId);
     const envelope: JobEnvelope = stale?.data ?? {
-      tenantId: user.tenantId,
-      type: current.type,
-      payload: current.data,
+      tenantId,
+      type,
+      payload: request.data,
+      ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
     };
-    const options: JobOptions = { ...(stale?.opts ?? {}), jobId: id, delay: 0 };
-    if (stale) await stale.remove();
-    await this.cancellations.clear(id);
-    if (JOB_TYPES[current.type].persisted) await this.records.markRequeued(user.tenantId, id);
-    await queue.add(current.type, envelope, options);
-    return { id, queue: current.queue, type: current.type, status: 'waiting' };
+    const options: JobOptions = { ...(stale?.opts ?? {}), jobId, delay: 0 };
+    if (definition.persisted) {
+      const record = await this.records.find(tenantId, jobId);
+      if (record) {
+        await this.records.markRequeued(tenantId, jobId);
+        options.priority ??= record.priority;
+        options.attempts ??= record.maxAttempts;
+      } else {
+        // The record was cleaned up since the job failed (a dead-letter retry): write it anew.
+        await this.records.insert(tenantId, [{
+          id: jobId,
+          queue: definition.queue,
+          type,
+          status: 'waiting',
+          priority: options.priority ?? BULL_PRIORITY.normal,
+          data: request.data,
+          maxAttempts: options.attempts ?? QUEUE_DEFINITIONS[definition.queue].defaultJobOptions.attempts ?? 1,
+          idempotencyKey: request.idempotencyKey ?? null,
+          createdBy: null,
+          runAt: null,
+        }]);
+      }
+    }
+    await queue.add(type, envelope, options);
+    return { id: jobId, queue: definition.queue, type, status: 'waiting' };
   }
 
   /**
