@@ -1,13 +1,13 @@
 /**
- * The environment every e2e test process runs in: a database of the suite's own and a Redis
- * prefix per Jest worker, so parallel workers and a developer's running service never meet.
+ * The environment every e2e test process runs in: the database global-setup made for this run
+ * and a Redis prefix per Jest worker, so parallel runs, workers and a developer's running
+ * service never meet.
  */
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/queue_service_test';
 export const TEST_JWT_SECRET = 'test-secret-for-the-e2e-suite-only-0123456789';
 
 Object.assign(process.env, {
   NODE_ENV: 'test',
-  DATABASE_URL: TEST_DATABASE_URL,
+  DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/queue_service_test',
   REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   REDIS_PREFIX: `qs-test-${process.env.JEST_WORKER_ID ?? '0'}-${process.pid}`,
   JWT_SECRET: TEST_JWT_SECRET,
