@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AppController } from './app.controller';
 import { BackgroundModule } from './background/background.module';
 import { AuthModule } from './common/auth/auth.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { DlqModule } from './dlq/dlq.module';
 import { JobsModule } from './jobs/jobs.module';
 import { NftModule } from './nft/nft.module';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -20,6 +22,7 @@ import { QueuesModule } from './queues/queues.module';
     DatabaseModule,
     BullRootModule,
     EventEmitterModule.forRoot(),
+    ScheduleModule.forRoot(),
     AuthModule,
     QueuesModule,
     JobsModule,
@@ -27,6 +30,7 @@ import { QueuesModule } from './queues/queues.module';
     NftModule,
     NotificationsModule,
     BackgroundModule,
+    DlqModule,
   ],
   controllers: [AppController],
 })

@@ -1,4 +1,6 @@
+import type { JobType } from '../jobs/job-types';
 import { AppRole, Environment, NodeEnv } from './environment';
+import { resolveRetryStrategies, RetryStrategy } from './retry-strategies.config';
 
 /** Typed, validated configuration: the one object the rest of the service reads. */
 export class AppConfig {
@@ -12,6 +14,12 @@ export class AppConfig {
   readonly redis: { url: string; prefix: string };
   readonly auth: { jwtSecret: string; issuer?: string };
   readonly bull: { lockDurationMs: number; stalledIntervalMs: number };
+  readonly retryStrategies: Record<JobType, RetryStrategy>;
+  readonly idempotencyTtlMs: number;
+  /** How long a worker's claim on a persisted job lasts without renewal. */
+  readonly jobLeaseMs: number;
+  readonly recovery: { intervalMs: number; graceMs: number };
+  readonly requireNoEviction: boolean;
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -27,6 +35,11 @@ export class AppConfig {
       lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
       stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
     };
+    this.retryStrategies = resolveRetryStrategies(env.RETRY_STRATEGIES);
+    this.idempotencyTtlMs = env.IDEMPOTENCY_TTL_HOURS * 3600 * 1000;
+    this.jobLeaseMs = env.JOB_LEASE_MS ?? env.QUEUE_LOCK_DURATION_MS;
+    this.recovery = { intervalMs: env.RECOVERY_INTERVAL_MS, graceMs: env.RECOVERY_GRACE_MS };
+    this.requireNoEviction = env.REDIS_REQUIRE_NOEVICTION;
   }
 
   get runsWorkers(): boolean {

@@ -21,6 +21,12 @@ export interface Environment {
   QUEUE_LOCK_DURATION_MS: number;
   QUEUE_STALLED_INTERVAL_MS: number;
   SWAGGER_ENABLED: boolean;
+  RETRY_STRATEGIES?: string;
+  IDEMPOTENCY_TTL_HOURS: number;
+  JOB_LEASE_MS?: number;
+  RECOVERY_INTERVAL_MS: number;
+  RECOVERY_GRACE_MS: number;
+  REDIS_REQUIRE_NOEVICTION: boolean;
 }
 
 /**
@@ -60,6 +66,12 @@ const schema = Joi.object<Environment>({
   QUEUE_LOCK_DURATION_MS: Joi.number().integer().min(100).default(30_000),
   QUEUE_STALLED_INTERVAL_MS: Joi.number().integer().min(50).default(30_000),
   SWAGGER_ENABLED: Joi.boolean().default(true),
+  RETRY_STRATEGIES: Joi.string().optional(),
+  IDEMPOTENCY_TTL_HOURS: Joi.number().integer().min(1).max(24 * 90).default(24),
+  JOB_LEASE_MS: Joi.number().integer().min(200).optional(),
+  RECOVERY_INTERVAL_MS: Joi.number().integer().min(100).default(30_000),
+  RECOVERY_GRACE_MS: Joi.number().integer().min(0).default(10_000),
+  REDIS_REQUIRE_NOEVICTION: Joi.boolean().default(true),
 });
 
 export class InvalidEnvironmentError extends Error {

@@ -8,16 +8,14 @@ export interface QueueDefinition {
 }
 
 /**
- * Money work retries longest and keeps its history longest; communication is cheap to
- * repeat; background work is best effort. Finished jobs stay in Redis for a bounded count:
- * PostgreSQL holds the durable record of persisted jobs.
+ * Per-queue worker concurrency and Redis retention. Finished jobs stay in Redis for a bounded
+ * count: PostgreSQL holds the durable record of persisted jobs. Attempts and backoff are per
+ * job type (retry-strategies.config.ts).
  */
 export const QUEUE_DEFINITIONS: Record<QueueName, QueueDefinition> = {
   money: {
     concurrency: 10,
     defaultJobOptions: {
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 2_000 },
       removeOnComplete: { count: 5_000 },
       removeOnFail: { count: 10_000 },
     },
@@ -25,8 +23,6 @@ export const QUEUE_DEFINITIONS: Record<QueueName, QueueDefinition> = {
   communication: {
     concurrency: 20,
     defaultJobOptions: {
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 1_000 },
       removeOnComplete: { count: 2_000 },
       removeOnFail: { count: 5_000 },
     },
@@ -34,8 +30,6 @@ export const QUEUE_DEFINITIONS: Record<QueueName, QueueDefinition> = {
   background: {
     concurrency: 5,
     defaultJobOptions: {
-      attempts: 2,
-      backoff: { type: 'fixed', delay: 5_000 },
       removeOnComplete: { count: 1_000 },
       removeOnFail: { count: 2_000 },
     },

@@ -1,9 +1,10 @@
 import { DataSourceOptions } from 'typeorm';
 import { BaselineQueue1764201600001 } from '../../migrations/001-baseline-queue';
+import { ReliableExecution1764201600002 } from '../../migrations/002-reliable-execution';
 import { AppConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
 
-export const MIGRATIONS = [BaselineQueue1764201600001];
+export const MIGRATIONS = [BaselineQueue1764201600001, ReliableExecution1764201600002];
 
 /** One definition of the connection, shared by the service and the TypeORM CLI (ormconfig.ts). */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {

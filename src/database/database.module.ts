@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
 import { ensureDatabaseExists } from './ensure-database';
+import { RedisPolicyCheck } from './redis-policy.check';
 import { RedisClient } from './redis.provider';
 import { TenantScope } from './tenant-scope';
 
@@ -20,7 +21,7 @@ import { TenantScope } from './tenant-scope';
       },
     }),
   ],
-  providers: [TenantScope, RedisClient],
+  providers: [TenantScope, RedisClient, RedisPolicyCheck],
   exports: [TenantScope, RedisClient],
 })
 export class DatabaseModule {}

@@ -7,4 +7,6 @@ export interface JobEnvelope {
   payload: Record<string, unknown>;
   createdBy?: string;
   idempotencyKey?: string;
+  /** Set by the runner at the first failure of a Redis-only job (persisted jobs keep it in PG). */
+  firstFailedAt?: string;
 }

@@ -1,7 +1,7 @@
 /**
  * Errors a handler or gateway throws to say how a failure should be treated.
  * Permanent errors fail the job at once (no further attempts) and dead-letter it;
- * transient ones are retried by the job's strategy. Unknown errors count as transient.
+ * transient ones are retried by the job type's strategy.
  */
 export class JobError extends Error {
   constructor(
@@ -26,16 +26,68 @@ export class TransientJobError extends JobError {
   }
 }
 
+/**
+ * Not a failure: the job cannot run yet (no provider token, breaker open, another worker's
+ * lease). It goes back to the delayed set for `delayMs` without using an attempt.
+ */
+export class JobDeferral extends Error {
+  constructor(
+    readonly reason: string,
+    readonly delayMs: number,
+  ) {
+    super(`Deferred for ${delayMs} ms: ${reason}`);
+    this.name = 'JobDeferral';
+  }
+}
+
+/** This worker's claim was superseded by a newer attempt; it must write nothing more. */
+export class StaleAttemptError extends Error {
+  constructor(jobId: string) {
+    super(`Job ${jobId} was claimed by a newer attempt; this attempt stops here`);
+    this.name = 'StaleAttemptError';
+  }
+}
+
+export class JobCancelledError extends PermanentJobError {
+  constructor() {
+    super('cancelled', 'Job was cancelled');
+  }
+}
+
+/** Bull delivered a job whose record says it is already over (failed or cancelled): nothing to do. */
+export class JobAlreadyFinishedError extends Error {
+  constructor(jobId: string, status: string) {
+    super(`Job ${jobId} is already ${status}`);
+    this.name = 'JobAlreadyFinishedError';
+  }
+}
+
 export interface ClassifiedError {
   type: string;
   message: string;
   permanent: boolean;
 }
 
+const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET']);
+
 export function classifyError(error: unknown): ClassifiedError {
   if (error instanceof JobError) {
     return { type: error.code, message: error.message, permanent: error.permanent };
   }
   const message = error instanceof Error ? error.message : String(error);
+  const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
+  if (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code)) {
+    return { type: 'network_error', message, permanent: false };
+  }
+  if (typeof statusCode === 'number') {
+    if (statusCode === 429) return { type: 'rate_limited', message, permanent: false };
+    if (statusCode >= 500) return { type: 'provider_unavailable', message, permanent: false };
+    if (statusCode >= 400) return { type: 'provider_rejected', message, permanent: true };
+  }
+  // Unknown errors are retried: a bug costs a few attempts, a wrongly permanent outage costs a payment.
   return { type: 'unexpected_error', message, permanent: false };
+}
+
+export function isPermanent(error: unknown): boolean {
+  return classifyError(error).permanent;
 }

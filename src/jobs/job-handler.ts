@@ -8,7 +8,14 @@ export interface JobContext {
   /** 1 on the first run. */
   attempt: number;
   maxAttempts: number;
+  /** Stable across every re-run of this job (and a dead-letter retry): derive provider idempotency keys from it. */
+  idempotencyKey: string;
   reportProgress(percent: number): Promise<void>;
+  /**
+   * Runs an external step once: when an earlier run of this job recorded `name`, answers its
+   * recorded outcome without running `work` again. Persisted jobs only journal; others just run.
+   */
+  step<T extends object>(name: string, work: () => Promise<T>): Promise<T>;
 }
 
 /** The only per-type code: everything around it lives in the JobRunner. */

@@ -2,100 +2,223 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Job } from 'bull';
 import { plainToInstance } from 'class-transformer';
-import { JobRecords } from '../persistence/job-records';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { DeadLetterRecorder } from '../dlq/dead-letter-recorder';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { EffectJournal } from '../persistence/effect-journal';
+import { AttemptRef, ClaimOutcome, JobAttempts } from '../persistence/job-attempts';
 import { CancellationFlags } from './cancellation-flags';
 import type { JobEnvelope } from './job-envelope';
-import { classifyError, ClassifiedError } from './job-errors';
+import {
+  classifyError, ClassifiedError, JobAlreadyFinishedError, JobCancelledError, JobDeferral, PermanentJobError,
+  StaleAttemptError,
+} from './job-errors';
 import { JOB_EVENTS, JobCompletedEvent, JobEventBase, JobFailedEvent } from './job-events';
 import { JobContext } from './job-handler';
 import { JobHandlerRegistry } from './job-handler-registry';
-import { JOB_TYPES, payloadClassOf, PayloadOf } from './job-types';
+import { JOB_TYPES, JobType, payloadClassOf, PayloadOf } from './job-types';
+import { LeaseKeeper } from './lease-keeper';
+
+/** One delivery of a job, as the runner sees it. */
+interface Delivery extends JobEventBase {
+  maxAttempts: number;
+  persisted: boolean;
+  idempotencyKey?: string;
+  startedAt: number;
+  /** Set once a persisted job is claimed: every record write names its fence. */
+  ref?: AttemptRef;
+}
 
 /**
- * The one pipeline every job runs in. Handlers hold only their type's work; status in the
- * `jobs` table, cancellation, error classification and lifecycle events live here once.
+ * The one pipeline every job runs in. Handlers hold only their type's work; claiming the
+ * record, idempotency, the effect journal, status, error classification, dead-lettering and
+ * lifecycle events live here once.
  */
 @Injectable()
 export class JobRunner {
   private readonly logger = new Logger(JobRunner.name);
+  private readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   constructor(
     private readonly handlers: JobHandlerRegistry,
-    private readonly records: JobRecords,
+    private readonly attempts: JobAttempts,
+    private readonly journal: EffectJournal,
+    private readonly leases: LeaseKeeper,
+    private readonly idempotency: IdempotencyService,
     private readonly cancellations: CancellationFlags,
+    private readonly deadLetters: DeadLetterRecorder,
     private readonly events: EventEmitter2,
   ) {}
 
   async run(job: Job<JobEnvelope>): Promise<object> {
-    const { tenantId, type } = job.data;
-    const definition = JOB_TYPES[type];
-    const jobId = String(job.id);
-    const attempt = job.attemptsMade + 1;
-    const maxAttempts = job.opts.attempts ?? 1;
-    const persisted = definition.persisted;
-    const base: JobEventBase = { jobId, tenantId, type, queue: definition.queue, attempt };
-    const startedAt = Date.now();
-
-    if (await this.cancellations.isRequested(jobId)) {
-      return this.finishCancelled(job, base, persisted);
-    }
-    if (persisted) await this.records.markActive(tenantId, jobId, attempt);
-    this.events.emit(JOB_EVENTS.started, base);
-
-    const context: JobContext = {
-      jobId,
-      tenantId,
-      attempt,
-      maxAttempts,
-      reportProgress: async (percent) => {
-        const bounded = Math.max(0, Math.min(100, Math.round(percent)));
-        await job.progress(bounded);
-        if (persisted) await this.records.markProgress(tenantId, jobId, bounded);
-      },
-    };
-
+    const delivery = this.describe(job);
     try {
-      const payload = plainToInstance(payloadClassOf(type), job.data.payload) as PayloadOf<typeof type>;
-      const result = await this.handlers.get(type).execute(payload, context);
-      if (persisted) await this.records.markCompleted(tenantId, jobId, result);
-      const event: JobCompletedEvent = { ...base, durationMs: Date.now() - startedAt, result };
-      this.events.emit(JOB_EVENTS.completed, event);
+      if (await this.cancellations.isRequested(delivery.jobId)) throw new JobCancelledError();
+      const payload = delivery.persisted ? await this.claim(delivery) : job.data.payload;
+      if (payload instanceof FinishedEarlier) return payload.result;
+      const stored = delivery.idempotencyKey ? await this.idempotency.check(delivery.tenantId, delivery.idempotencyKey) : undefined;
+      const result = stored ?? (await this.execute(job, delivery, payload));
+      await this.complete(delivery, result);
       return result;
     } catch (error) {
-      await this.recordFailure(job, base, classifyError(error), Date.now() - startedAt);
+      await this.recordFailure(job, delivery, error);
       throw error;
     }
   }
 
-  private async recordFailure(
-    job: Job<JobEnvelope>,
-    base: JobEventBase,
-    error: ClassifiedError,
-    durationMs: number,
-  ): Promise<void> {
-    const cancelled = await this.cancellations.isRequested(base.jobId);
-    const outOfAttempts = base.attempt >= (job.opts.attempts ?? 1);
-    const final = error.permanent || cancelled || outOfAttempts;
-    // discard() makes Bull fail the job now, whatever attempts it has left.
-    if (final && !outOfAttempts) job.discard();
-    if (JOB_TYPES[base.type].persisted) {
-      const status = cancelled ? 'cancelled' : final ? 'failed' : job.opts.backoff ? 'delayed' : 'waiting';
-      await this.records.markFailedAttempt(base.tenantId, base.jobId, status, error);
+  private describe(job: Job<JobEnvelope>): Delivery {
+    const { tenantId, type, idempotencyKey } = job.data;
+    return {
+      jobId: String(job.id),
+      tenantId,
+      type,
+      queue: JOB_TYPES[type].queue,
+      attempt: job.attemptsMade + 1,
+      maxAttempts: job.opts.attempts ?? 1,
+      persisted: JOB_TYPES[type].persisted,
+      idempotencyKey,
+      startedAt: Date.now(),
+    };
+  }
+
+  /** Takes the record for this attempt; its payload, not Redis's copy, is what runs. */
+  private async claim(delivery: Delivery): Promise<Record<string, unknown> | FinishedEarlier> {
+    const claim: ClaimOutcome = await this.attempts.claim(delivery.tenantId, delivery.jobId, this.workerId, delivery.attempt);
+    switch (claim.kind) {
+      case 'claimed':
+        delivery.ref = { tenantId: delivery.tenantId, jobId: delivery.jobId, fence: claim.fence };
+        return claim.data;
+      case 'leased':
+        throw new JobDeferral('another worker holds the job', claim.retryInMs);
+      case 'missing':
+        throw new PermanentJobError('record_missing', 'The job has no record in the database');
+      case 'finished':
+        if (claim.status === 'completed') return new FinishedEarlier(claim.result ?? {});
+        throw new JobAlreadyFinishedError(delivery.jobId, claim.status);
     }
+  }
+
+  private async execute(job: Job<JobEnvelope>, delivery: Delivery, payload: Record<string, unknown>): Promise<object> {
+    const type: JobType = delivery.type;
+    const steps = delivery.ref ? await this.journal.steps(delivery.tenantId, delivery.jobId) : new Map<string, object>();
+    const lease = delivery.ref ? this.leases.keep(job, delivery.ref) : undefined;
+    const context: JobContext = {
+      jobId: delivery.jobId,
+      tenantId: delivery.tenantId,
+      attempt: delivery.attempt,
+      maxAttempts: delivery.maxAttempts,
+      idempotencyKey: delivery.idempotencyKey ?? `job:${delivery.jobId}`,
+      reportProgress: async (percent) => {
+        const bounded = Math.max(0, Math.min(100, Math.round(percent)));
+        await job.progress(bounded);
+        if (delivery.ref) await this.attempts.progress(delivery.ref, bounded);
+      },
+      step: async <T extends object>(name: string, work: () => Promise<T>): Promise<T> => {
+        if (steps.has(name)) return steps.get(name) as T;
+        const outcome = await work();
+        if (delivery.ref) await this.journal.record(delivery.ref, name, outcome);
+        steps.set(name, outcome);
+        return outcome;
+      },
+    };
+    this.events.emit(JOB_EVENTS.started, this.eventBase(delivery));
+    try {
+      const typed = plainToInstance(payloadClassOf(type), payload) as PayloadOf<typeof type>;
+      return await this.handlers.get(type).execute(typed, context);
+    } finally {
+      lease?.stop();
+    }
+  }
+
+  private async complete(delivery: Delivery, result: object): Promise<void> {
+    if (delivery.ref) {
+      await this.attempts.complete(delivery.ref, result, delivery.idempotencyKey);
+    } else if (delivery.idempotencyKey) {
+      await this.idempotency.storeResult(delivery.tenantId, delivery.idempotencyKey, result);
+    }
+    const event: JobCompletedEvent = { ...this.eventBase(delivery), durationMs: Date.now() - delivery.startedAt, result };
+    this.events.emit(JOB_EVENTS.completed, event);
+  }
+
+  /**
+   * Books a failed attempt. Bookkeeping errors are logged, never thrown: the original error
+   * must reach Bull, which retries by the job's strategy (see retry-backoff.ts).
+   */
+  private async recordFailure(job: Job<JobEnvelope>, delivery: Delivery, error: unknown): Promise<void> {
+    try {
+      if (error instanceof StaleAttemptError || error instanceof JobAlreadyFinishedError) {
+        job.discard();
+        this.logger.warn({ jobId: delivery.jobId, reason: error.message }, 'Attempt abandoned');
+        return;
+      }
+      if (error instanceof JobDeferral) {
+        // Bull adds one to attemptsMade on every failure; a deferral is not an attempt.
+        job.attemptsMade -= 1;
+        if (delivery.ref) await this.attempts.defer(delivery.ref);
+        this.logger.debug({ jobId: delivery.jobId, delayMs: error.delayMs, reason: error.reason }, 'Job deferred');
+        return;
+      }
+      await this.recordFailedAttempt(job, delivery, error);
+    } catch (bookkeeping) {
+      this.logger.error({ err: bookkeeping, jobId: delivery.jobId }, 'Could not record the failed attempt');
+    }
+  }
+
+  private async recordFailedAttempt(job: Job<JobEnvelope>, delivery: Delivery, error: unknown): Promise<void> {
+    const classified: ClassifiedError = classifyError(error);
+    const cancelled = error instanceof JobCancelledError || (await this.cancellations.isRequested(delivery.jobId));
+    const final = cancelled || classified.permanent || delivery.attempt >= delivery.maxAttempts;
+    if (cancelled) job.discard();
+    const status = cancelled ? 'cancelled' : final ? 'failed' : 'delayed';
+    const firstFailedAt = delivery.ref
+      ? await this.attempts.fail(delivery.ref, status, classified)
+      : await this.firstFailureOfRedisOnlyJob(job);
     const level = final ? 'warn' : 'log';
     this.logger[level](
-      { jobId: base.jobId, tenantId: base.tenantId, type: base.type, attempt: base.attempt, errorType: error.type },
+      { jobId: delivery.jobId, tenantId: delivery.tenantId, type: delivery.type, attempt: delivery.attempt, errorType: classified.type },
       final ? 'Job failed for good' : 'Job attempt failed; it will be retried',
     );
-    const event: JobFailedEvent = { ...base, durationMs, error, final, cancelled };
+    if (final && !cancelled) {
+      await this.deadLetters.record({
+        tenantId: delivery.tenantId,
+        jobId: delivery.jobId,
+        queue: delivery.queue,
+        type: delivery.type,
+        data: job.data.payload,
+        idempotencyKey: delivery.idempotencyKey ?? null,
+        errorType: classified.type,
+        errorMessage: classified.message,
+        attempts: delivery.attempt,
+        firstFailedAt,
+        lastFailedAt: new Date(),
+      });
+    }
+    const event: JobFailedEvent = {
+      ...this.eventBase(delivery),
+      durationMs: Date.now() - delivery.startedAt,
+      error: classified,
+      final,
+      cancelled,
+    };
     this.events.emit(JOB_EVENTS.failed, event);
   }
 
-  private async finishCancelled(job: Job<JobEnvelope>, base: JobEventBase, persisted: boolean): Promise<never> {
-    job.discard();
-    if (persisted) await this.records.markCancelled(base.tenantId, base.jobId);
-    const error: ClassifiedError = { type: 'cancelled', message: 'Job was cancelled', permanent: true };
-    this.events.emit(JOB_EVENTS.failed, { ...base, durationMs: 0, error, final: true, cancelled: true });
-    throw new Error(error.message);
+  /** Redis-only jobs keep their first failure time in their Bull data. */
+  private async firstFailureOfRedisOnlyJob(job: Job<JobEnvelope>): Promise<Date> {
+    if (job.data.firstFailedAt) return new Date(job.data.firstFailedAt);
+    const now = new Date();
+    await job.update({ ...job.data, firstFailedAt: now.toISOString() });
+    return now;
   }
+
+  private eventBase(delivery: Delivery): JobEventBase {
+    const { jobId, tenantId, type, queue, attempt } = delivery;
+    return { jobId, tenantId, type, queue, attempt };
+  }
+}
+
+/** A re-delivery of a job the record says completed: its stored result is the answer. */
+class FinishedEarlier {
+  constructor(readonly result: object) {}
 }

@@ -1,18 +1,32 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { DeadLetterStoreModule } from '../dlq/dead-letter-store.module';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { PersistenceModule } from '../persistence/persistence.module';
 import { QueuesModule } from '../queues/queues.module';
 import { CancellationFlags } from './cancellation-flags';
+import { JobEnqueuer } from './job-enqueuer';
 import { JobHandlerRegistry } from './job-handler-registry';
+import { JobRecovery } from './job-recovery';
 import { JobRunner } from './job-runner';
 import { JobWorkers } from './job-workers';
 import { JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
+import { LeaseKeeper } from './lease-keeper';
 
 @Module({
-  imports: [DiscoveryModule, PersistenceModule, QueuesModule],
+  imports: [DiscoveryModule, PersistenceModule, QueuesModule, IdempotencyModule, DeadLetterStoreModule],
   controllers: [JobsController],
-  providers: [JobsService, JobRunner, JobHandlerRegistry, JobWorkers, CancellationFlags],
+  providers: [
+    JobsService,
+    JobEnqueuer,
+    JobRunner,
+    JobHandlerRegistry,
+    JobWorkers,
+    JobRecovery,
+    CancellationFlags,
+    LeaseKeeper,
+  ],
   exports: [JobsService],
 })
 export class JobsModule {}

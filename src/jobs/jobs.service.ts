@@ -1,18 +1,17 @@
-import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import type { Job, JobOptions } from 'bull';
-import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../common/auth/auth-user';
 import { ValidationFailedException } from '../common/errors/error-response';
-import { QUEUE_DEFINITIONS } from '../config/queues.config';
-import type { JobRecord } from '../database/entities/job-record.entity';
-import { JobRecords, NewJobRecord } from '../persistence/job-records';
-import type { QueueName } from '../queues/queue-names';
+import { AppConfig } from '../config/app-config';
+import { JobRecords } from '../persistence/job-records';
 import { QueueRegistry } from '../queues/queue-registry';
 import { CancellationFlags } from './cancellation-flags';
 import type { SubmitJobRequest } from './dto/submit-job.dto';
 import type { JobSummary, JobView } from './dto/job-views.dto';
 import type { JobEnvelope } from './job-envelope';
-import { BULL_PRIORITY, JobStatus } from './job-status';
+import { EnqueueOutcome, JobEnqueuer } from './job-enqueuer';
+import { retryOptionsFor } from './job-options';
+import { BULL_PRIORITY } from './job-status';
 import { duplicateKeyProblems, validatePayload } from './job-submissions';
 import { isPersistedQueue, JOB_TYPES, JobType } from './job-types';
 import { viewOfBullJob, viewOfRecord } from './job-view.mapper';
@@ -31,40 +30,22 @@ export interface RequeueRequest {
   idempotencyKey?: string | null;
 }
 
-interface PlannedJob {
-  summary: JobSummary;
-  envelope: JobEnvelope;
-  options: JobOptions;
-  record?: NewJobRecord;
-}
-
-const UNIQUE_VIOLATION = '23505';
-
 @Injectable()
 export class JobsService {
-  private readonly logger = new Logger(JobsService.name);
-
   constructor(
+    private readonly config: AppConfig,
     private readonly queues: QueueRegistry,
     private readonly records: JobRecords,
     private readonly cancellations: CancellationFlags,
+    private readonly enqueuer: JobEnqueuer,
   ) {}
 
   async submit(user: AuthUser, request: SubmitJobRequest): Promise<Submission> {
     const { payload, problems } = await validatePayload(request, 'data');
     if (problems.length) throw new ValidationFailedException(problems);
-    const existing = await this.findByIdempotencyKey(user, request);
-    if (existing) return { job: existing, created: false };
-    const planned = this.plan(user, request, payload);
-    try {
-      await this.enqueue(user, [planned]);
-    } catch (error) {
-      // Another request with the same key won the race: answer with its job.
-      const winner = isUniqueViolation(error) ? await this.findByIdempotencyKey(user, request) : null;
-      if (winner) return { job: winner, created: false };
-      throw error;
-    }
-    return { job: planned.summary, created: true };
+    const planned = this.enqueuer.plan(user, request, payload, 'options.idempotencyKey');
+    const [outcome] = await this.enqueuer.enqueue(user.tenantId, [planned]);
+    return this.toSubmission(user, outcome);
   }
 
   /** All or nothing: one bad item rejects the batch, naming each bad item by index and field. */
@@ -72,28 +53,11 @@ export class JobsService {
     const validated = await Promise.all(requests.map((request, index) => validatePayload(request, `jobs.${index}.data`)));
     const problems = [...validated.flatMap((item) => item.problems), ...duplicateKeyProblems(requests)];
     if (problems.length) throw new ValidationFailedException(problems);
-
-    const outcomes: Submission[] = [];
-    const toEnqueue: PlannedJob[] = [];
-    for (const [index, request] of requests.entries()) {
-      const existing = await this.findByIdempotencyKey(user, request);
-      if (existing) {
-        outcomes.push({ job: existing, created: false });
-        continue;
-      }
-      const planned = this.plan(user, request, validated[index].payload);
-      toEnqueue.push(planned);
-      outcomes.push({ job: planned.summary, created: true });
-    }
-    try {
-      await this.enqueue(user, toEnqueue);
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new ConflictException('An idempotency key of this batch was used by a concurrent request; resubmit the batch');
-      }
-      throw error;
-    }
-    return outcomes;
+    const planned = requests.map((request, index) =>
+      this.enqueuer.plan(user, request, validated[index].payload, `jobs.${index}.options.idempotencyKey`),
+    );
+    const outcomes = await this.enqueuer.enqueue(user.tenantId, planned);
+    return Promise.all(outcomes.map((outcome) => this.toSubmission(user, outcome)));
   }
 
   async get(user: AuthUser, id: string): Promise<JobView> {
@@ -124,34 +88,31 @@ export class JobsService {
     const stale = await queue.getJob(jobId);
     if (!(await this.tryRemove(stale))) throw new ConflictException(`Job ${jobId} is running`);
     await this.cancellations.clear(jobId);
-    const envelope: JobEnvelope = stale?.data ?? {
-      tenantId,
-      type,
-      payload: request.data,
-      ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+    const record = definition.persisted ? await this.records.find(tenantId, jobId) : null;
+    const idempotencyKey = stale?.data.idempotencyKey ?? record?.idempotencyKey ?? request.idempotencyKey ?? undefined;
+    const { firstFailedAt: _previousFailure, ...previous } = stale?.data ?? { tenantId, type, payload: request.data };
+    const envelope: JobEnvelope = { ...previous, ...(idempotencyKey ? { idempotencyKey } : {}) };
+    const options: JobOptions = {
+      ...retryOptionsFor(this.config, type, stale?.opts.attempts ?? record?.maxAttempts),
+      priority: stale?.opts.priority ?? record?.priority ?? BULL_PRIORITY.normal,
+      jobId,
     };
-    const options: JobOptions = { ...(stale?.opts ?? {}), jobId, delay: 0 };
-    if (definition.persisted) {
-      const record = await this.records.find(tenantId, jobId);
-      if (record) {
-        await this.records.markRequeued(tenantId, jobId);
-        options.priority ??= record.priority;
-        options.attempts ??= record.maxAttempts;
-      } else {
-        // The record was cleaned up since the job failed (a dead-letter retry): write it anew.
-        await this.records.insert(tenantId, [{
-          id: jobId,
-          queue: definition.queue,
-          type,
-          status: 'waiting',
-          priority: options.priority ?? BULL_PRIORITY.normal,
-          data: request.data,
-          maxAttempts: options.attempts ?? QUEUE_DEFINITIONS[definition.queue].defaultJobOptions.attempts ?? 1,
-          idempotencyKey: request.idempotencyKey ?? null,
-          createdBy: null,
-          runAt: null,
-        }]);
-      }
+    if (record) {
+      await this.records.markRequeued(tenantId, jobId);
+    } else if (definition.persisted) {
+      // The record was cleaned up since the job failed (a dead-letter retry): write it anew.
+      await this.records.insert(tenantId, [{
+        id: jobId,
+        queue: definition.queue,
+        type,
+        status: 'waiting',
+        priority: options.priority ?? BULL_PRIORITY.normal,
+        data: request.data,
+        maxAttempts: options.attempts ?? 1,
+        idempotencyKey: idempotencyKey ?? null,
+        createdBy: null,
+        runAt: null,
+      }]);
     }
     await queue.add(type, envelope, options);
     return { id: jobId, queue: definition.queue, type, status: 'waiting' };
@@ -178,71 +139,6 @@ export class JobsService {
     return { ...summary, status: 'active', cancelRequested: true };
   }
 
-  private plan(user: AuthUser, request: SubmitJobRequest, payload: Record<string, unknown>): PlannedJob {
-    const id = randomUUID();
-    const definition = JOB_TYPES[request.type];
-    const delay = request.options?.delay ?? 0;
-    const status: JobStatus = delay > 0 ? 'delayed' : 'waiting';
-    const priority = BULL_PRIORITY[request.options?.priority ?? 'normal'];
-    const idempotencyKey = request.options?.idempotencyKey;
-    const options: JobOptions = {
-      jobId: id,
-      priority,
-      delay,
-      ...(request.options?.attempts ? { attempts: request.options.attempts } : {}),
-    };
-    const envelope: JobEnvelope = {
-      tenantId: user.tenantId,
-      type: request.type,
-      payload,
-      createdBy: user.userId,
-      ...(idempotencyKey ? { idempotencyKey } : {}),
-    };
-    const summary: JobSummary = { id, queue: definition.queue, type: request.type, status };
-    if (!definition.persisted) return { summary, envelope, options };
-    const maxAttempts = options.attempts ?? QUEUE_DEFINITIONS[definition.queue].defaultJobOptions.attempts ?? 1;
-    const record: NewJobRecord = {
-      id,
-      queue: definition.queue,
-      type: request.type,
-      status,
-      priority,
-      data: payload,
-      maxAttempts,
-      idempotencyKey: idempotencyKey ?? null,
-      createdBy: user.userId,
-      runAt: delay > 0 ? new Date(Date.now() + delay) : null,
-    };
-    return { summary, envelope, options, record };
-  }
-
-  /**
-   * Records first, then Redis: a job Redis has is always on record. If Redis refuses, the
-   * records of jobs that never reached it are removed and the client is told to try again.
-   */
-  private async enqueue(user: AuthUser, planned: PlannedJob[]): Promise<void> {
-    const records = planned.flatMap((job) => (job.record ? [job.record] : []));
-    if (records.length) await this.records.insert(user.tenantId, records);
-    const added: Job<JobEnvelope>[] = [];
-    try {
-      for (const [queue, jobs] of groupByQueue(planned)) {
-        const bulk = jobs.map((job) => ({ name: job.envelope.type, data: job.envelope, opts: job.options }));
-        added.push(...(await this.queues.get(queue).addBulk(bulk)));
-      }
-    } catch (error) {
-      this.logger.error({ err: error, tenantId: user.tenantId }, 'Redis refused jobs; rolling back the submission');
-      await this.rollBack(user, planned, added);
-      throw new ServiceUnavailableException('The queue is unavailable; nothing was enqueued, try again');
-    }
-  }
-
-  private async rollBack(user: AuthUser, planned: PlannedJob[], added: Job<JobEnvelope>[]): Promise<void> {
-    const removed = await Promise.all(added.map((job) => this.tryRemove(job)));
-    const stillQueued = new Set(added.filter((_, index) => !removed[index]).map((job) => String(job.id)));
-    const recordIds = planned.flatMap((job) => (job.record && !stillQueued.has(job.record.id) ? [job.record.id] : []));
-    if (recordIds.length) await this.records.delete(user.tenantId, recordIds);
-  }
-
   private async tryRemove(job: Job<JobEnvelope> | null): Promise<boolean> {
     if (!job) return true;
     try {
@@ -254,11 +150,18 @@ export class JobsService {
     }
   }
 
-  private async findByIdempotencyKey(user: AuthUser, request: SubmitJobRequest): Promise<JobSummary | null> {
-    const key = request.options?.idempotencyKey;
-    if (!key || !JOB_TYPES[request.type].persisted) return null;
-    const record: JobRecord | null = await this.records.findByIdempotencyKey(user.tenantId, key);
-    return record ? { id: record.id, queue: record.queue as QueueName, type: record.type as JobType, status: record.status } : null;
+  /** An earlier job holds the key: answer with it (404 only if it vanished, e.g. rolled back just now). */
+  private async toSubmission(user: AuthUser, outcome: EnqueueOutcome): Promise<Submission> {
+    if (outcome.created) return { job: outcome.job, created: true };
+    try {
+      const { id, queue, type, status } = await this.get(user, outcome.jobId);
+      return { job: { id, queue, type, status }, created: false };
+    } catch (error) {
+      if (error instanceof NotFoundException) {
+        throw new ConflictException('A request with this idempotency key is still being accepted; try again shortly');
+      }
+      throw error;
+    }
   }
 
   private async findRedisOnlyJob(user: AuthUser, id: string): Promise<Job<JobEnvelope> | null> {
@@ -269,16 +172,4 @@ export class JobsService {
     }
     return null;
   }
-}
-
-function groupByQueue(planned: PlannedJob[]): Map<QueueName, PlannedJob[]> {
-  const groups = new Map<QueueName, PlannedJob[]>();
-  for (const job of planned) {
-    groups.set(job.summary.queue, [...(groups.get(job.summary.queue) ?? []), job]);
-  }
-  return groups;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { driverError?: { code?: string }; code?: string })?.driverError?.code === UNIQUE_VIOLATION;
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { HandlesJob, JobHandler } from '../jobs/job-handler';
+import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
 import type { NftMintPayload } from '../jobs/payloads/money.payloads';
 import { MintOutcome, NftGateway } from './nft.gateway';
 
@@ -8,15 +8,17 @@ import { MintOutcome, NftGateway } from './nft.gateway';
 export class NftMintHandler implements JobHandler<'nft-mint', MintOutcome & { ticketId: string; explorerUrl: string }> {
   constructor(private readonly nft: NftGateway) {}
 
-  async execute(payload: NftMintPayload) {
-    const outcome = await this.nft.mint({
-      ticketId: payload.ticketId,
-      recipientWallet: payload.recipientWallet,
-      name: payload.metadata.name,
-      symbol: payload.metadata.symbol,
-      uri: payload.metadata.uri,
-      sellerFeeBasisPoints: payload.sellerFeeBasisPoints ?? 0,
-    });
+  async execute(payload: NftMintPayload, context: JobContext) {
+    const outcome = await context.step('nft_minted', () =>
+      this.nft.mint({
+        ticketId: payload.ticketId,
+        recipientWallet: payload.recipientWallet,
+        name: payload.metadata.name,
+        symbol: payload.metadata.symbol,
+        uri: payload.metadata.uri,
+        sellerFeeBasisPoints: payload.sellerFeeBasisPoints ?? 0,
+      }),
+    );
     return { ticketId: payload.ticketId, ...outcome, explorerUrl: this.nft.explorerUrl(outcome.signature) };
   }
 }

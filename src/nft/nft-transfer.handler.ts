@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { HandlesJob, JobHandler } from '../jobs/job-handler';
+import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
 import type { NftTransferPayload } from '../jobs/payloads/money.payloads';
 import { NftGateway, TransferOutcome } from './nft.gateway';
 
@@ -10,12 +10,10 @@ type TransferResult = TransferOutcome & { ticketId: string; mintAddress: string;
 export class NftTransferHandler implements JobHandler<'nft-transfer', TransferResult> {
   constructor(private readonly nft: NftGateway) {}
 
-  async execute(payload: NftTransferPayload): Promise<TransferResult> {
-    const outcome = await this.nft.transfer({
-      mintAddress: payload.mintAddress,
-      toWallet: payload.toWallet,
-      fromWallet: payload.fromWallet,
-    });
+  async execute(payload: NftTransferPayload, context: JobContext): Promise<TransferResult> {
+    const outcome = await context.step('nft_transferred', () =>
+      this.nft.transfer({ mintAddress: payload.mintAddress, toWallet: payload.toWallet, fromWallet: payload.fromWallet }),
+    );
     return {
       ticketId: payload.ticketId,
       mintAddress: payload.mintAddress,

@@ -13,7 +13,9 @@ export class EmailHandler implements JobHandler<'email-send', EmailResult> {
 
   async execute(payload: EmailSendPayload, context: JobContext): Promise<EmailResult> {
     const rendered = renderEmail(payload.template, payload.data, payload.subject);
-    const { messageId } = await this.email.send({ to: payload.to, ...rendered }, `email:${context.jobId}`);
+    const { messageId } = await context.step('email_sent', () =>
+      this.email.send({ to: payload.to, ...rendered }, `${context.idempotencyKey}:email`),
+    );
     return { messageId, template: payload.template };
   }
 }

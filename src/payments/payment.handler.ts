@@ -9,16 +9,18 @@ export class PaymentHandler implements JobHandler<'payment-process', PaymentInte
   constructor(private readonly payments: PaymentGateway) {}
 
   async execute(payload: PaymentProcessPayload, context: JobContext) {
-    const outcome = await this.payments.createPaymentIntent(
-      {
-        amount: payload.amount,
-        currency: payload.currency,
-        paymentMethodId: payload.paymentMethodId,
-        customerId: payload.customerId,
-        description: payload.description,
-        metadata: { ...payload.metadata, orderId: payload.orderId, tenantId: context.tenantId },
-      },
-      `payment:${context.jobId}`,
+    const outcome = await context.step('payment_intent_confirmed', () =>
+      this.payments.createPaymentIntent(
+        {
+          amount: payload.amount,
+          currency: payload.currency,
+          paymentMethodId: payload.paymentMethodId,
+          customerId: payload.customerId,
+          description: payload.description,
+          metadata: { ...payload.metadata, orderId: payload.orderId, tenantId: context.tenantId },
+        },
+        `${context.idempotencyKey}:payment_intent`,
+      ),
     );
     return { orderId: payload.orderId, ...outcome };
   }

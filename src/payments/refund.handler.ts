@@ -9,9 +9,11 @@ export class RefundHandler implements JobHandler<'refund-process', RefundOutcome
   constructor(private readonly payments: PaymentGateway) {}
 
   async execute(payload: RefundProcessPayload, context: JobContext) {
-    const outcome = await this.payments.createRefund(
-      { paymentIntentId: payload.paymentIntentId, amount: payload.amount, reason: payload.reason },
-      `refund:${context.jobId}`,
+    const outcome = await context.step('refund_created', () =>
+      this.payments.createRefund(
+        { paymentIntentId: payload.paymentIntentId, amount: payload.amount, reason: payload.reason },
+        `${context.idempotencyKey}:refund`,
+      ),
     );
     return { orderId: payload.orderId, paymentIntentId: payload.paymentIntentId, ...outcome };
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { JobErrorDetails, JobRecord } from '../database/entities/job-record.entity';
+import { JobRecord } from '../database/entities/job-record.entity';
 import { TenantScope } from '../database/tenant-scope';
 import type { JobStatus } from '../jobs/job-status';
 import type { QueueName } from '../queues/queue-names';
@@ -46,44 +46,6 @@ export class JobRecords {
     return this.scope.run(tenantId, (manager) => manager.findOneBy(JobRecord, { id }));
   }
 
-  findByIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<JobRecord | null> {
-    return this.scope.run(tenantId, (manager) => manager.findOneBy(JobRecord, { idempotencyKey }));
-  }
-
-  markActive(tenantId: string, id: string, attempt: number): Promise<void> {
-    return this.update(tenantId, id, {
-      status: 'active',
-      attempts: attempt,
-      startedAt: new Date(),
-      finishedAt: null,
-    });
-  }
-
-  markProgress(tenantId: string, id: string, progress: number): Promise<void> {
-    return this.update(tenantId, id, { progress });
-  }
-
-  markCompleted(tenantId: string, id: string, result: object): Promise<void> {
-    return this.update(tenantId, id, {
-      status: 'completed',
-      result,
-      error: null,
-      progress: 100,
-      finishedAt: new Date(),
-    });
-  }
-
-  /** Records a failed attempt; `status` says whether Bull will retry it or it has ended. */
-  markFailedAttempt(
-    tenantId: string,
-    id: string,
-    status: Extract<JobStatus, 'waiting' | 'delayed' | 'failed' | 'cancelled'>,
-    error: JobErrorDetails,
-  ): Promise<void> {
-    const ended = status === 'failed' || status === 'cancelled';
-    return this.update(tenantId, id, { status, error, finishedAt: ended ? new Date() : null });
-  }
-
   markCancelled(tenantId: string, id: string): Promise<void> {
     return this.update(tenantId, id, { status: 'cancelled', finishedAt: new Date() });
   }
@@ -102,6 +64,9 @@ export class JobRecords {
       result: null,
       startedAt: null,
       finishedAt: null,
+      firstFailedAt: null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
     });
   }
 

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { AppConfig } from '../config/app-config';
 import { QUEUE_DEFINITIONS } from '../config/queues.config';
+import { JOB_BACKOFF, jobBackoff } from '../jobs/retry-backoff';
 import { QUEUE_NAMES } from './queue-names';
 
 export const BullRootModule = BullModule.forRootAsync({
@@ -11,6 +12,7 @@ export const BullRootModule = BullModule.forRootAsync({
     settings: {
       lockDuration: config.bull.lockDurationMs,
       stalledInterval: config.bull.stalledIntervalMs,
+      backoffStrategies: { [JOB_BACKOFF]: jobBackoff },
     },
   }),
 });

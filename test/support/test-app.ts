@@ -26,19 +26,28 @@ export interface TestAppOptions {
    * e.g. a gateway that holds a job running until the test lets it go.
    */
   gateways?: { provide: abstract new (...args: never[]) => unknown; useValue: unknown }[];
+  /** Share one Redis prefix between apps that stand for processes of one deployment. */
+  redisPrefix?: string;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const prefix = `${BASE_PREFIX}-${randomUUID().slice(0, 8)}`;
+  const prefix = options.redisPrefix ?? newRedisPrefix();
+  // The app reads its configuration from process.env while it starts; put the suite's back after.
+  const saved = { ...process.env };
   Object.assign(process.env, { REDIS_PREFIX: prefix, ...options.env });
-  let builder = Test.createTestingModule({ imports: [AppModule] });
-  for (const gateway of options.gateways ?? []) {
-    builder = builder.overrideProvider(gateway.provide).useValue(gateway.useValue);
+  let app: INestApplication;
+  try {
+    let builder = Test.createTestingModule({ imports: [AppModule] });
+    for (const gateway of options.gateways ?? []) {
+      builder = builder.overrideProvider(gateway.provide).useValue(gateway.useValue);
+    }
+    const moduleRef = await builder.compile();
+    app = moduleRef.createNestApplication({ bufferLogs: true });
+    configureApp(app);
+    await app.init();
+  } finally {
+    process.env = saved;
   }
-  const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication({ bufferLogs: true });
-  configureApp(app);
-  await app.init();
   return {
     app,
     http: () => request(app.getHttpServer()),
@@ -49,7 +58,20 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
-async function deleteRedisKeys(prefix: string): Promise<void> {
+export function newRedisPrefix(): string {
+  return `${BASE_PREFIX}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Stops an app's Bull workers the way a crash would: without waiting for running jobs, so
+ * their locks lapse and other processes see them stall. Close the app afterwards as usual.
+ */
+export async function crashWorkers(test: TestApp): Promise<void> {
+  const { QueueRegistry } = await import('../../src/queues/queue-registry');
+  await Promise.all(test.app.get(QueueRegistry).all().map(({ queue }) => queue.close(true)));
+}
+
+export async function deleteRedisKeys(prefix: string): Promise<void> {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   try {
     let cursor = '0';

@@ -18,7 +18,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const requestId = String(request.id ?? '');
     const body = this.toBody(exception, requestId);
-    if (body.statusCode >= 500) {
+    if (body.statusCode >= 500 && body.statusCode !== HttpStatus.SERVICE_UNAVAILABLE) {
       this.logger.error({ err: exception, requestId, path: request.path }, 'Unhandled error');
     }
     if (!response.headersSent) response.status(body.statusCode).json(body);
@@ -31,7 +31,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const { message, details } = readHttpException(exception);
-      return compose(status, status >= 500 ? 'Internal server error' : message, requestId, details);
+      const hidden = status >= 500 && status !== HttpStatus.SERVICE_UNAVAILABLE;
+      return compose(status, hidden ? 'Internal server error' : message, requestId, details);
+    }
+    if (isRedisOutOfMemory(exception)) {
+      return compose(HttpStatus.SERVICE_UNAVAILABLE, 'The queue is out of memory; nothing was accepted, try again later', requestId);
     }
     const clientStatus = readClientStatus(exception);
     if (clientStatus) {
@@ -66,4 +70,9 @@ function readClientStatus(exception: unknown): number | undefined {
   const candidate = exception as { status?: unknown; expose?: unknown } | null;
   const status = candidate?.status;
   return typeof status === 'number' && status >= 400 && status < 500 && candidate?.expose === true ? status : undefined;
+}
+
+/** Redis with `noeviction` answers writes with an OOM error once it is full. */
+function isRedisOutOfMemory(exception: unknown): boolean {
+  return exception instanceof Error && exception.name === 'ReplyError' && exception.message.startsWith('OOM');
 }

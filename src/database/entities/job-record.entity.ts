@@ -69,4 +69,17 @@ export class JobRecord {
 
   @Column('timestamptz', { name: 'finished_at', nullable: true })
   finishedAt: Date | null;
+
+  /** Raised by every claim; a worker's writes count only while its fence is the newest. */
+  @Column('bigint', { transformer: { to: (value: number) => value, from: (value: string) => Number(value) } })
+  fence: number;
+
+  @Column('text', { name: 'lease_owner', nullable: true })
+  leaseOwner: string | null;
+
+  @Column('timestamptz', { name: 'lease_expires_at', nullable: true })
+  leaseExpiresAt: Date | null;
+
+  @Column('timestamptz', { name: 'first_failed_at', nullable: true })
+  firstFailedAt: Date | null;
 }

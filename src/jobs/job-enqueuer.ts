@@ -1,0 +1,152 @@
+import { Injectable, Logger, ServiceUnavailableException, UnprocessableEntityException } from '@nestjs/common';
+import type { Job, JobOptions } from 'bull';
+import { randomUUID } from 'node:crypto';
+import type { AuthUser } from '../common/auth/auth-user';
+import type { FieldProblem } from '../common/validation/validation-details';
+import { AppConfig } from '../config/app-config';
+import { JobRecord } from '../database/entities/job-record.entity';
+import { TenantScope } from '../database/tenant-scope';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import type { NewJobRecord } from '../persistence/job-records';
+import type { QueueName } from '../queues/queue-names';
+import { QueueRegistry } from '../queues/queue-registry';
+import type { JobSummary } from './dto/job-views.dto';
+import type { SubmitJobRequest } from './dto/submit-job.dto';
+import type { JobEnvelope } from './job-envelope';
+import { retryOptionsFor } from './job-options';
+import { BULL_PRIORITY, JobStatus } from './job-status';
+import { JOB_TYPES } from './job-types';
+
+export interface PlannedJob {
+  summary: JobSummary;
+  envelope: JobEnvelope;
+  options: JobOptions;
+  record?: NewJobRecord;
+  requestHash?: string;
+  /** Names the request's idempotencyKey field in errors, e.g. `jobs.3.options.idempotencyKey`. */
+  keyField: string;
+}
+
+/** What became of one planned job: enqueued now, or an earlier job holds its idempotency key. */
+export type EnqueueOutcome = { created: true; job: JobSummary } | { created: false; jobId: string };
+
+/**
+ * Turns validated requests into jobs: records and idempotency keys first, in one tenant
+ * transaction, then Redis. If Redis refuses, what was written is undone and the client is told
+ * to try again, so a job Redis has is always on record and nothing half-accepted remains.
+ */
+@Injectable()
+export class JobEnqueuer {
+  private readonly logger = new Logger(JobEnqueuer.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly scope: TenantScope,
+    private readonly queues: QueueRegistry,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  plan(user: AuthUser, request: SubmitJobRequest, payload: Record<string, unknown>, keyField: string): PlannedJob {
+    const id = randomUUID();
+    const definition = JOB_TYPES[request.type];
+    const delay = request.options?.delay ?? 0;
+    const status: JobStatus = delay > 0 ? 'delayed' : 'waiting';
+    const priority = BULL_PRIORITY[request.options?.priority ?? 'normal'];
+    const idempotencyKey = this.idempotency.generateKey(user.tenantId, request.type, payload, request.options?.idempotencyKey);
+    const options: JobOptions = { jobId: id, priority, delay, ...retryOptionsFor(this.config, request.type, request.options?.attempts) };
+    const envelope: JobEnvelope = {
+      tenantId: user.tenantId,
+      type: request.type,
+      payload,
+      createdBy: user.userId,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+    };
+    const planned: PlannedJob = {
+      summary: { id, queue: definition.queue, type: request.type, status },
+      envelope,
+      options,
+      keyField,
+      ...(idempotencyKey ? { requestHash: this.idempotency.requestHash(request.type, payload) } : {}),
+    };
+    if (definition.persisted) {
+      planned.record = {
+        id,
+        queue: definition.queue,
+        type: request.type,
+        status,
+        priority,
+        data: payload,
+        maxAttempts: options.attempts ?? 1,
+        idempotencyKey: idempotencyKey ?? null,
+        createdBy: user.userId,
+        runAt: delay > 0 ? new Date(Date.now() + delay) : null,
+      };
+    }
+    return planned;
+  }
+
+  async enqueue(tenantId: string, planned: PlannedJob[]): Promise<EnqueueOutcome[]> {
+    const outcomes = await this.reserveAndRecord(tenantId, planned);
+    const fresh = planned.filter((_, index) => outcomes[index].created);
+    const added: Job<JobEnvelope>[] = [];
+    try {
+      for (const [queue, jobs] of groupByQueue(fresh)) {
+        const bulk = jobs.map((job) => ({ name: job.envelope.type, data: job.envelope, opts: job.options }));
+        added.push(...(await this.queues.get(queue).addBulk(bulk)));
+      }
+    } catch (error) {
+      this.logger.error({ err: error, tenantId }, 'Redis refused jobs; rolling the submission back');
+      await this.rollBack(tenantId, fresh, added);
+      throw new ServiceUnavailableException('The queue is unavailable; nothing was enqueued, try again');
+    }
+    return outcomes;
+  }
+
+  /** Claims idempotency keys and writes records; any key held with another payload rejects all. */
+  private reserveAndRecord(tenantId: string, planned: PlannedJob[]): Promise<EnqueueOutcome[]> {
+    return this.scope.run(tenantId, async (manager) => {
+      const outcomes: EnqueueOutcome[] = [];
+      const conflicts: FieldProblem[] = [];
+      for (const job of planned) {
+        const key = job.envelope.idempotencyKey;
+        const reservation = key && job.requestHash
+          ? await this.idempotency.reserve(manager, tenantId, key, job.summary.id, job.requestHash)
+          : { reserved: true as const };
+        if (reservation.reserved) {
+          outcomes.push({ created: true, job: job.summary });
+        } else if (reservation.sameRequest) {
+          outcomes.push({ created: false, jobId: reservation.jobId });
+        } else {
+          conflicts.push({ field: job.keyField, message: 'idempotencyKey was already used with a different request' });
+        }
+      }
+      if (conflicts.length) {
+        throw new UnprocessableEntityException({ message: 'Idempotency key reused with a different request', details: conflicts });
+      }
+      const records = planned.filter((job, index) => outcomes[index].created && job.record).map((job) => job.record!);
+      if (records.length) {
+        await manager.insert(JobRecord, records.map((record) => ({ ...record, tenantId, attempts: 0, progress: 0 }) as object));
+      }
+      return outcomes;
+    });
+  }
+
+  private async rollBack(tenantId: string, planned: PlannedJob[], added: Job<JobEnvelope>[]): Promise<void> {
+    const removed = await Promise.all(added.map((job) => job.remove().then(() => true, () => false)));
+    const running = new Set(added.filter((_, index) => !removed[index]).map((job) => String(job.id)));
+    const undo = planned.filter((job) => !running.has(job.summary.id));
+    await this.scope.run(tenantId, async (manager) => {
+      for (const job of undo) {
+        if (job.envelope.idempotencyKey) await this.idempotency.release(manager, job.envelope.idempotencyKey, job.summary.id);
+      }
+      const ids = undo.filter((job) => job.record).map((job) => job.summary.id);
+      if (ids.length) await manager.delete(JobRecord, ids);
+    });
+  }
+}
+
+function groupByQueue(planned: PlannedJob[]): Map<QueueName, PlannedJob[]> {
+  const groups = new Map<QueueName, PlannedJob[]>();
+  for (const job of planned) groups.set(job.summary.queue, [...(groups.get(job.summary.queue) ?? []), job]);
+  return groups;
+}

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { TenantScope } from '../database/tenant-scope';
+import { StaleAttemptError } from '../jobs/job-errors';
+import type { AttemptRef } from './job-attempts';
+
+/**
+ * The effect journal of money and NFT jobs (`critical_jobs`): each external step, recorded
+ * once it is done, so that a re-run resumes after it instead of repeating it. A step is
+ * recorded only while the attempt's fence still holds.
+ */
+@Injectable()
+export class EffectJournal {
+  constructor(private readonly scope: TenantScope) {}
+
+  async steps(tenantId: string, jobId: string): Promise<Map<string, object>> {
+    const rows: { step: string; details: object }[] = await this.scope.run(tenantId, (manager) =>
+      manager.query(`SELECT step, details FROM critical_jobs WHERE job_id = $1`, [jobId]),
+    );
+    return new Map(rows.map((row) => [row.step, row.details]));
+  }
+
+  async record(ref: AttemptRef, step: string, details: object): Promise<void> {
+    await this.scope.run(ref.tenantId, async (manager) => {
+      const inserted = await manager.query(
+        `INSERT INTO critical_jobs (tenant_id, job_id, step, details, fence)
+         SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $2 AND fence = $5)
+         ON CONFLICT (job_id, step) DO NOTHING
+         RETURNING id`,
+        [ref.tenantId, ref.jobId, step, JSON.stringify(details), ref.fence],
+      );
+      if (inserted.length === 0) {
+        const [{ current }] = await manager.query(`SELECT fence AS current FROM jobs WHERE id = $1`, [ref.jobId]);
+        if (Number(current) !== ref.fence) throw new StaleAttemptError(ref.jobId);
+      }
+    });
+  }
+}

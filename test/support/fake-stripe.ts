@@ -1,0 +1,49 @@
+import { CreatePaymentIntent, CreateRefund, PaymentGateway, PaymentIntentOutcome, RefundOutcome } from '../../src/payments/payment.gateway';
+import { PermanentJobError } from '../../src/jobs/job-errors';
+
+type Behaviour = (request: CreatePaymentIntent, idempotencyKey: string) => Promise<void>;
+
+/**
+ * Stands for Stripe at its edge: like Stripe, a repeated Idempotency-Key replays the first
+ * answer instead of charging again. It counts calls and effects (distinct keys), and a test
+ * can make calls fail or hang through `before`.
+ */
+export class FakeStripe extends PaymentGateway {
+  readonly calls: string[] = [];
+  readonly charges = new Map<string, PaymentIntentOutcome>();
+  /** Runs before the charge: throw to fail the call, hang to stall it. */
+  before: Behaviour = async () => undefined;
+  /** Runs after the charge, before the answer: hang here and the charge is made but its answer lost. */
+  after: Behaviour = async () => undefined;
+
+  async createPaymentIntent(request: CreatePaymentIntent, idempotencyKey: string): Promise<PaymentIntentOutcome> {
+    this.calls.push(idempotencyKey);
+    const replay = this.charges.get(idempotencyKey);
+    if (replay) return replay;
+    await this.before(request, idempotencyKey);
+    if (request.paymentMethodId === 'pm_card_chargeDeclined') throw new PermanentJobError('card_declined', 'Your card was declined.');
+    const outcome: PaymentIntentOutcome = {
+      paymentIntentId: `pi_fake_${this.charges.size + 1}`,
+      status: 'succeeded',
+      amount: request.amount,
+      currency: request.currency,
+    };
+    this.charges.set(idempotencyKey, outcome);
+    await this.after(request, idempotencyKey);
+    return outcome;
+  }
+
+  async createRefund(request: CreateRefund, idempotencyKey: string): Promise<RefundOutcome> {
+    this.calls.push(idempotencyKey);
+    return { refundId: `re_fake_${idempotencyKey.length}`, status: 'succeeded', amount: request.amount ?? null };
+  }
+}
+
+/** A promise a test resolves when it chooses. */
+export function gate(): { wait: Promise<void>; open: () => void } {
+  let open = () => undefined as void;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+}

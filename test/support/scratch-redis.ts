@@ -1,0 +1,38 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import Redis from 'ioredis';
+import { waitFor } from './wait-for';
+
+export interface ScratchRedis {
+  url: string;
+  client: Redis;
+  stop: () => Promise<void>;
+}
+
+/** A throwaway redis-server on a free loopback port, for tests that need other settings. */
+export async function startScratchRedis(...settings: string[]): Promise<ScratchRedis> {
+  const port = await freePort();
+  const server: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...settings], {
+    stdio: 'ignore',
+  });
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
+  await waitFor(() => client.connect().then(() => true, () => undefined), 5_000, 'the scratch redis-server');
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    client,
+    stop: async () => {
+      client.disconnect();
+      server.kill('SIGKILL');
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
