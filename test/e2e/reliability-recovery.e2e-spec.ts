@@ -139,4 +139,24 @@ describe('Effect journal, leases and recovery', () => {
     expect(freshStripe.charges.size).toBe(7);
     expect(new Set(freshStripe.calls).size).toBe(7);
   });
+
+  it('puts back a job that Bull failed only because it stalled too often', async () => {
+    const prefix = newRedisPrefix();
+    const tenant = newTenant();
+    const api = await start({ redisPrefix: prefix, env: { ...FAST, APP_ROLE: 'api' } });
+    const { body } = await api.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment('ord_stalled')).expect(201);
+    // What Bull does to a job whose workers died under it more than maxStalledCount times.
+    const { QueueRegistry } = await import('../../src/queues/queue-registry');
+    const queue = api.app.get(QueueRegistry).get('money');
+    const taken = await queue.getNextJob();
+    expect(String(taken?.id)).toBe(body.id);
+    taken!.discard();
+    await taken!.moveToFailed({ message: 'job stalled more than allowable limit' }, true);
+    expect(await (await queue.getJob(body.id))!.getState()).toBe('failed');
+
+    const stripe = new FakeStripe();
+    const worker = await start({ redisPrefix: prefix, env: FAST, gateways: [{ provide: PaymentGateway, useValue: stripe }] });
+    expect(await waitForJobToFinish(worker, tenant.user, body.id, 20_000)).toMatchObject({ status: 'completed', attempts: 1 });
+    expect(stripe.charges.size).toBe(1);
+  });
 });
