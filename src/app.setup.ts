@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
@@ -12,6 +13,8 @@ export function configureApp(app: INestApplication): void {
   const config = app.get(AppConfig);
   app.useLogger(app.get(Logger));
   app.use(assignRequestId);
+  // A batch of 1000 jobs must fit; payloads are bounded per field (≤16 KB objects).
+  (app as NestExpressApplication).useBodyParser('json', { limit: '5mb' });
   app.use(helmet({ contentSecurityPolicy: false }));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());

@@ -81,6 +81,8 @@ export function classifyError(error: unknown): ClassifiedError {
   }
   if (typeof statusCode === 'number') {
     if (statusCode === 429) return { type: 'rate_limited', message, permanent: false };
+    // 408: the request timed out; 409: Stripe's answer while a request with the same idempotency key is in flight.
+    if (statusCode === 408 || statusCode === 409) return { type: 'provider_busy', message, permanent: false };
     if (statusCode >= 500) return { type: 'provider_unavailable', message, permanent: false };
     if (statusCode >= 400) return { type: 'provider_rejected', message, permanent: true };
   }

@@ -25,8 +25,10 @@ export function viewOfRecord(record: JobRecord): JobView {
 }
 
 /** For jobs that live only in Redis (the background queue). */
-export async function viewOfBullJob(job: Job<JobEnvelope>): Promise<JobView> {
-  const status = statusOfBullState(await job.getState());
+export async function viewOfBullJob(found: Job<JobEnvelope>): Promise<JobView> {
+  const status = statusOfBullState(await found.getState());
+  // Read again after the state: a job that finished in between must not look done without its result.
+  const job = (await found.queue.getJob(found.id)) ?? found;
   const failed = status === 'failed';
   return {
     id: String(job.id),

@@ -86,7 +86,7 @@ export class JobsService {
     const definition = JOB_TYPES[type];
     const queue = this.queues.get(definition.queue);
     const stale = await queue.getJob(jobId);
-    if (!(await this.tryRemove(stale))) throw new ConflictException(`Job ${jobId} is running`);
+    if (!(await this.removeWhenSettled(stale))) throw new ConflictException(`Job ${jobId} is running`);
     await this.cancellations.clear(jobId);
     const record = definition.persisted ? await this.records.find(tenantId, jobId) : null;
     const idempotencyKey = stale?.data.idempotencyKey ?? record?.idempotencyKey ?? request.idempotencyKey ?? undefined;
@@ -137,6 +137,18 @@ export class JobsService {
     await this.cancellations.request(id);
     if (persisted) await this.records.markCancelRequested(user.tenantId, id);
     return { ...summary, status: 'active', cancelRequested: true };
+  }
+
+  /**
+   * The record says a job failed a moment before Bull lets go of it (the runner books the
+   * failure first), so a retry right after may find it still locked for a few milliseconds.
+   */
+  private async removeWhenSettled(job: Job<JobEnvelope> | null): Promise<boolean> {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      if (await this.tryRemove(job)) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return false;
   }
 
   private async tryRemove(job: Job<JobEnvelope> | null): Promise<boolean> {

@@ -50,7 +50,9 @@ export class QueuesService implements OnApplicationBootstrap {
     const queue = this.queues.get(name);
     const [paused, counts] = await Promise.all([queue.isPaused(), queue.getJobCounts()]);
     const { waiting, active, delayed, completed, failed } = counts;
-    return { name, paused, counts: { waiting, active, delayed, completed, failed } };
+    // Bull counts the jobs of a paused queue apart; they are waiting all the same.
+    const held = (counts as { paused?: number }).paused ?? 0;
+    return { name, paused, counts: { waiting: waiting + held, active, delayed, completed, failed } };
   }
 
   /** A non-admin sees only its own tenant's jobs. */
