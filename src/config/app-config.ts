@@ -20,6 +20,7 @@ export class AppConfig {
   readonly jobLeaseMs: number;
   readonly recovery: { intervalMs: number; graceMs: number };
   readonly requireNoEviction: boolean;
+  readonly deadLetterRetentionDays: number;
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -40,6 +41,7 @@ export class AppConfig {
     this.jobLeaseMs = env.JOB_LEASE_MS ?? env.QUEUE_LOCK_DURATION_MS;
     this.recovery = { intervalMs: env.RECOVERY_INTERVAL_MS, graceMs: env.RECOVERY_GRACE_MS };
     this.requireNoEviction = env.REDIS_REQUIRE_NOEVICTION;
+    this.deadLetterRetentionDays = env.DLQ_RETENTION_DAYS;
   }
 
   get runsWorkers(): boolean {

@@ -47,6 +47,21 @@ describe('validateEnvironment', () => {
     expect(env).not.toHaveProperty('PATH');
   });
 
+  it('defaults the reliability settings and reads them typed', () => {
+    expect(validateEnvironment({})).toMatchObject({
+      IDEMPOTENCY_TTL_HOURS: 24,
+      RECOVERY_INTERVAL_MS: 30_000,
+      RECOVERY_GRACE_MS: 10_000,
+      REDIS_REQUIRE_NOEVICTION: true,
+      DLQ_RETENTION_DAYS: 30,
+    });
+    expect(validateEnvironment({ DLQ_RETENTION_DAYS: '7', JOB_LEASE_MS: '900' })).toMatchObject({ DLQ_RETENTION_DAYS: 7, JOB_LEASE_MS: 900 });
+  });
+
+  it.each(['0', '-1', '2.5', 'thirty', '99999'])('refuses DLQ_RETENTION_DAYS=%s, naming the variable', (value) => {
+    expect(problemVariables(errorOf({ DLQ_RETENTION_DAYS: value }))).toEqual(['DLQ_RETENTION_DAYS']);
+  });
+
   it('names every bad variable in one error', () => {
     const error = errorOf({ PORT: 'abc', APP_ROLE: 'boss', REDIS_URL: 'http://x' });
     expect(problemVariables(error)).toEqual(['APP_ROLE', 'PORT', 'REDIS_URL']);

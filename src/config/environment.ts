@@ -27,6 +27,7 @@ export interface Environment {
   RECOVERY_INTERVAL_MS: number;
   RECOVERY_GRACE_MS: number;
   REDIS_REQUIRE_NOEVICTION: boolean;
+  DLQ_RETENTION_DAYS: number;
 }
 
 /**
@@ -72,6 +73,7 @@ const schema = Joi.object<Environment>({
   RECOVERY_INTERVAL_MS: Joi.number().integer().min(100).default(30_000),
   RECOVERY_GRACE_MS: Joi.number().integer().min(0).default(10_000),
   REDIS_REQUIRE_NOEVICTION: Joi.boolean().default(true),
+  DLQ_RETENTION_DAYS: Joi.number().integer().min(1).max(3650).default(30),
 });
 
 export class InvalidEnvironmentError extends Error {

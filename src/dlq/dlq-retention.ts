@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
 import { DeadLetterRepository } from './dead-letter.repository';
-import { DlqConfig } from './dlq.config';
+import { AppConfig } from '../config/app-config';
 
 /** Daily at 03:15 server time, away from the top of the hour when other jobs pile up. */
 export const DLQ_RETENTION_CRON = '15 3 * * *';
@@ -20,7 +20,7 @@ export class DlqRetention {
 
   constructor(
     private readonly entries: DeadLetterRepository,
-    private readonly config: DlqConfig,
+    private readonly config: AppConfig,
   ) {}
 
   @Cron(DLQ_RETENTION_CRON, { name: 'dlq-retention' })
@@ -33,7 +33,7 @@ export class DlqRetention {
   }
 
   async removeExpired(now = new Date()): Promise<RetentionOutcome> {
-    const cutoff = new Date(now.getTime() - this.config.retentionDays * DAY_MS);
+    const cutoff = new Date(now.getTime() - this.config.deadLetterRetentionDays * DAY_MS);
     const removed = await this.entries.removeCreatedBefore(cutoff);
     if (removed === null) return { ran: false, removed: 0 };
     this.logger.log({ removed, cutoff }, 'Removed expired dead-letter entries');

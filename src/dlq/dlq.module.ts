@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
 import { JobsModule } from '../jobs/jobs.module';
 import { DeadLetterRepository } from './dead-letter.repository';
-import { DlqConfig } from './dlq.config';
 import { DlqController } from './dlq.controller';
 import { DlqExporter } from './dlq-exporter';
 import { DlqRetention } from './dlq-retention';
@@ -18,8 +16,6 @@ import { DlqService } from './dlq.service';
     DeadLetterRepository,
     DlqExporter,
     DlqRetention,
-    // AppConfig is injected only so that .env has been loaded into process.env first.
-    { provide: DlqConfig, inject: [AppConfig], useFactory: () => DlqConfig.fromEnvironment(process.env) },
   ],
 })
 export class DlqModule {}
