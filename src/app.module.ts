@@ -14,6 +14,7 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { PaymentsModule } from './payments/payments.module';
 import { BullRootModule } from './queues/bull.config';
 import { QueuesModule } from './queues/queues.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 
 @Module({
   imports: [
@@ -24,6 +25,8 @@ import { QueuesModule } from './queues/queues.module';
     EventEmitterModule.forRoot(),
     ScheduleModule.forRoot(),
     AuthModule,
+    // Right after AuthModule: its global throttler guard must run after authentication.
+    RateLimitModule,
     QueuesModule,
     JobsModule,
     PaymentsModule,

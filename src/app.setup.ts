@@ -12,6 +12,7 @@ import { AppConfig } from './config/app-config';
 export function configureApp(app: INestApplication): void {
   const config = app.get(AppConfig);
   app.useLogger(app.get(Logger));
+  app.flushLogs();
   app.use(assignRequestId);
   // A batch of 1000 jobs must fit; payloads are bounded per field (≤16 KB objects).
   (app as NestExpressApplication).useBodyParser('json', { limit: '5mb' });

@@ -17,8 +17,9 @@ import {
 import { JOB_EVENTS, JobCompletedEvent, JobEventBase, JobFailedEvent } from './job-events';
 import { JobContext } from './job-handler';
 import { JobHandlerRegistry } from './job-handler-registry';
-import { JOB_TYPES, JobType, payloadClassOf, PayloadOf } from './job-types';
+import { JOB_TYPES, JobType, payloadClassOf, PayloadOf, providerOf } from './job-types';
 import { LeaseKeeper } from './lease-keeper';
+import { ProviderGuard } from './provider-guard';
 
 /** One delivery of a job, as the runner sees it. */
 interface Delivery extends JobEventBase {
@@ -32,8 +33,8 @@ interface Delivery extends JobEventBase {
 
 /**
  * The one pipeline every job runs in. Handlers hold only their type's work; claiming the
- * record, idempotency, the effect journal, status, error classification, dead-lettering and
- * lifecycle events live here once.
+ * record, idempotency, provider tokens and breakers, the effect journal, status, error
+ * classification, dead-lettering and lifecycle events live here once.
  */
 @Injectable()
 export class JobRunner {
@@ -45,6 +46,7 @@ export class JobRunner {
     private readonly attempts: JobAttempts,
     private readonly journal: EffectJournal,
     private readonly leases: LeaseKeeper,
+    private readonly providers: ProviderGuard,
     private readonly idempotency: IdempotencyService,
     private readonly cancellations: CancellationFlags,
     private readonly deadLetters: DeadLetterRecorder,
@@ -125,7 +127,8 @@ export class JobRunner {
     this.events.emit(JOB_EVENTS.started, this.eventBase(delivery));
     try {
       const typed = plainToInstance(payloadClassOf(type), payload) as PayloadOf<typeof type>;
-      return await this.handlers.get(type).execute(typed, context);
+      const handler = this.handlers.get(type);
+      return await this.providers.run(providerOf(type), () => handler.execute(typed, context));
     } finally {
       lease?.stop();
     }

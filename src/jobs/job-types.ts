@@ -46,6 +46,11 @@ export function payloadClassOf(type: JobType): ClassConstructor<object> {
   return JOB_TYPES[type].payload;
 }
 
+/** The provider guarding a type's work, if any. */
+export function providerOf(type: JobType): ProviderName | undefined {
+  return (JOB_TYPES[type] as JobTypeDefinition).provider;
+}
+
 /** Queues whose every job has a `jobs` row; the others' jobs live only in Redis. */
 export function isPersistedQueue(queue: QueueName): boolean {
   return Object.values(JOB_TYPES).some((definition) => definition.queue === queue && definition.persisted);

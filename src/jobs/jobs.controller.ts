@@ -7,6 +7,7 @@ import type { Response } from 'express';
 import type { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser, Roles } from '../common/auth/decorators';
 import { ErrorResponse } from '../common/errors/error-response';
+import { RateLimitGroup } from '../rate-limit/api/rate-limit-group.decorator';
 import { BatchResponse, JobSummary, JobView } from './dto/job-views.dto';
 import { SubmitBatchRequest, SubmitJobRequest } from './dto/submit-job.dto';
 import { JobsService } from './jobs.service';
@@ -19,6 +20,7 @@ export class JobsController {
   constructor(private readonly jobs: JobsService) {}
 
   @Post()
+  @RateLimitGroup('jobs-submit')
   @ApiOperation({ summary: 'Submit a job' })
   @ApiCreatedResponse({ type: JobSummary, description: 'Accepted' })
   @ApiOkResponse({ type: JobSummary, description: 'An earlier job with the same idempotency key' })
@@ -35,6 +37,7 @@ export class JobsController {
 
   @Post('batch')
   @Roles('admin', 'venue_admin')
+  @RateLimitGroup('jobs-submit')
   @ApiOperation({ summary: 'Submit 1 to 1000 jobs, validated all or nothing' })
   @ApiCreatedResponse({ type: BatchResponse })
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Details name each bad item by index and field' })

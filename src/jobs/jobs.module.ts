@@ -4,6 +4,7 @@ import { DeadLetterStoreModule } from '../dlq/dead-letter-store.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { PersistenceModule } from '../persistence/persistence.module';
 import { QueuesModule } from '../queues/queues.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { CancellationFlags } from './cancellation-flags';
 import { JobEnqueuer } from './job-enqueuer';
 import { JobHandlerRegistry } from './job-handler-registry';
@@ -13,9 +14,10 @@ import { JobWorkers } from './job-workers';
 import { JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
 import { LeaseKeeper } from './lease-keeper';
+import { ProviderGuard } from './provider-guard';
 
 @Module({
-  imports: [DiscoveryModule, PersistenceModule, QueuesModule, IdempotencyModule, DeadLetterStoreModule],
+  imports: [DiscoveryModule, PersistenceModule, QueuesModule, IdempotencyModule, DeadLetterStoreModule, RateLimitModule],
   controllers: [JobsController],
   providers: [
     JobsService,
@@ -26,6 +28,7 @@ import { LeaseKeeper } from './lease-keeper';
     JobRecovery,
     CancellationFlags,
     LeaseKeeper,
+    ProviderGuard,
   ],
   exports: [JobsService],
 })

@@ -6,6 +6,7 @@ import {
 import type { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser, Roles } from '../common/auth/decorators';
 import { ErrorResponse } from '../common/errors/error-response';
+import { RateLimitGroup } from '../rate-limit/api/rate-limit-group.decorator';
 import { JobPage } from '../jobs/dto/job-views.dto';
 import { ClearQueueResult, QueueJobsQuery, QueueStatusView } from './dto/queue-views.dto';
 import { ParseQueueNamePipe } from './queue-name.pipe';
@@ -48,6 +49,7 @@ export class QueuesController {
 
   @Post(':name/pause')
   @Roles('admin')
+  @RateLimitGroup('admin')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Pause a queue in every worker process' })
   @ApiOkResponse({ type: QueueStatusView })
@@ -59,6 +61,7 @@ export class QueuesController {
 
   @Post(':name/resume')
   @Roles('admin')
+  @RateLimitGroup('admin')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Resume a paused queue' })
   @ApiOkResponse({ type: QueueStatusView })
@@ -70,6 +73,7 @@ export class QueuesController {
 
   @Post(':name/clear')
   @Roles('admin')
+  @RateLimitGroup('admin')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Remove waiting and delayed jobs (records marked cancelled); running jobs are kept' })
   @ApiOkResponse({ type: ClearQueueResult })

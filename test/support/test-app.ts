@@ -35,7 +35,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   // The app reads its configuration from process.env while it starts; put the suite's back after.
   const saved = { ...process.env };
   Object.assign(process.env, { REDIS_PREFIX: prefix, ...options.env });
-  let app: INestApplication;
+  let app: INestApplication | undefined;
   try {
     let builder = Test.createTestingModule({ imports: [AppModule] });
     for (const gateway of options.gateways ?? []) {
@@ -45,14 +45,19 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     app = moduleRef.createNestApplication({ bufferLogs: true });
     configureApp(app);
     await app.init();
+  } catch (error) {
+    // A half-started app still holds connections that would keep retrying: close what it opened.
+    await app?.close().catch(() => undefined);
+    throw error;
   } finally {
     process.env = saved;
   }
+  const started = app;
   return {
-    app,
-    http: () => request(app.getHttpServer()),
+    app: started,
+    http: () => request(started.getHttpServer()),
     close: async () => {
-      await app.close();
+      await started.close();
       await deleteRedisKeys(prefix);
     },
   };

@@ -1,0 +1,69 @@
+import { Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags,
+  ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { AuthUser } from '../common/auth/auth-user';
+import { CurrentUser, Roles } from '../common/auth/decorators';
+import { ErrorResponse } from '../common/errors/error-response';
+import { RateLimitGroup } from './api/rate-limit-group.decorator';
+import { EmergencyStopChangeView, ProviderRateLimitView } from './dto/rate-limit-views.dto';
+import { EmergencyStop } from './emergency-stop';
+import { ParseProviderNamePipe } from './provider-name.pipe';
+import type { ProviderName } from './provider-names';
+import { RateLimitStatus } from './rate-limit-status';
+
+@ApiTags('rate-limits')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ErrorResponse })
+@ApiForbiddenResponse({ type: ErrorResponse })
+@ApiTooManyRequestsResponse({ type: ErrorResponse })
+@Roles('admin')
+@RateLimitGroup('admin')
+@Controller('rate-limits')
+export class RateLimitController {
+  constructor(
+    private readonly status: RateLimitStatus,
+    private readonly emergencyStop: EmergencyStop,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every provider: token bucket, circuit breaker, emergency stop' })
+  @ApiOkResponse({ type: [ProviderRateLimitView] })
+  list(): Promise<ProviderRateLimitView[]> {
+    return this.status.all();
+  }
+
+  @Get('status/:key')
+  @ApiOperation({ summary: "One provider's token bucket and circuit breaker, and the emergency stop flag" })
+  @ApiOkResponse({ type: ProviderRateLimitView })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  get(@Param('key', ParseProviderNamePipe) provider: ProviderName): Promise<ProviderRateLimitView> {
+    return this.status.of(provider);
+  }
+
+  @Post('reset/:key')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: "Refill a provider's token bucket at once" })
+  @ApiOkResponse({ type: ProviderRateLimitView })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  reset(@Param('key', ParseProviderNamePipe) provider: ProviderName): Promise<ProviderRateLimitView> {
+    return this.status.reset(provider);
+  }
+
+  @Post('emergency-stop')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Stop every worker process from taking jobs; running jobs finish, waiting jobs stay queued' })
+  @ApiOkResponse({ type: EmergencyStopChangeView })
+  stop(@CurrentUser() user: AuthUser): Promise<EmergencyStopChangeView> {
+    return this.emergencyStop.stop(`${user.tenantId}:${user.userId}`);
+  }
+
+  @Post('resume')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Lift the emergency stop: every worker process takes jobs again' })
+  @ApiOkResponse({ type: EmergencyStopChangeView })
+  resume(): Promise<EmergencyStopChangeView> {
+    return this.emergencyStop.resume();
+  }
+}

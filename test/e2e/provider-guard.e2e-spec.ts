@@ -1,0 +1,101 @@
+import { DataSource } from 'typeorm';
+import { TransientJobError } from '../../src/jobs/job-errors';
+import { PaymentGateway } from '../../src/payments/payment.gateway';
+import { ProviderRateLimiter } from '../../src/rate-limit/provider-rate-limiter';
+import { FakeStripe } from '../support/fake-stripe';
+import { VALID_PAYLOADS } from '../support/payloads';
+import { newTenant, startTestApp, TestApp } from '../support/test-app';
+import { waitForJobToFinish } from '../support/wait-for';
+
+const payments = (count: number, prefix: string) =>
+  Array.from({ length: count }, (_, index) => ({
+    type: 'payment-process',
+    data: { ...VALID_PAYLOADS['payment-process'], orderId: `${prefix}_${index}` },
+  }));
+
+/** Provider buckets live in the shared `rate_limiters` table: change one for a test, put it back after. */
+async function setStripeBucket(db: DataSource, capacity: number, refillPerSecond: number): Promise<void> {
+  await db.query(`UPDATE rate_limiters SET capacity = $1, refill_per_second = $2 WHERE name = 'stripe'`, [capacity, refillPerSecond]);
+}
+
+describe('Provider rate limits and circuit breakers in the job pipeline', () => {
+  const stripe = new FakeStripe();
+  let test: TestApp;
+  let original: { capacity: number; refill_per_second: string };
+
+  // An app per test: a breaker's rolling window would otherwise carry one test's calls into the next.
+  beforeEach(async () => {
+    test = await startTestApp({
+      gateways: [{ provide: PaymentGateway, useValue: stripe }],
+      env: {
+        BREAKER_VOLUME_THRESHOLD: '3',
+        BREAKER_ERROR_THRESHOLD_PERCENT: '50',
+        BREAKER_RESET_TIMEOUT_MS: '400',
+        // Calls that really fail (before the breaker opens, and its probes) use attempts; deferrals do not.
+        RETRY_STRATEGIES: JSON.stringify({ 'payment-process': { attempts: 10, backoff: 'fixed', baseDelayMs: 20, maxDelayMs: 20 } }),
+      },
+    });
+    original ??= (await test.app.get(DataSource).query(`SELECT capacity, refill_per_second FROM rate_limiters WHERE name = 'stripe'`))[0];
+  });
+  afterEach(async () => {
+    await setStripeBucket(test.app.get(DataSource), original.capacity, Number(original.refill_per_second));
+    await test.close();
+  });
+
+  it('holds a burst of 50 jobs to about 5 per second with a bucket of 5/s, failing none', async () => {
+    const db = test.app.get(DataSource);
+    await setStripeBucket(db, 5, 5);
+    await test.app.get(ProviderRateLimiter).reload();
+    const tenant = newTenant();
+    const calls: number[] = [];
+    stripe.before = async () => {
+      calls.push(Date.now());
+    };
+    try {
+      const { body } = await test.http().post('/jobs/batch').set('Authorization', `Bearer ${tenant.admin}`).send({ jobs: payments(50, 'burst') }).expect(201);
+      const jobs = await Promise.all(body.jobs.map((job: { id: string }) => waitForJobToFinish(test, tenant.admin, job.id, 30_000)));
+      expect(jobs.every((job) => job.status === 'completed' && job.attempts === 1)).toBe(true);
+      expect(calls).toHaveLength(50);
+      calls.sort((a, b) => a - b);
+      // 5 tokens at once, then 5 a second: the last call comes about 9 s after the first.
+      const span = (calls[49] - calls[0]) / 1000;
+      expect(span).toBeGreaterThan(8);
+      expect(span).toBeLessThan(13);
+      for (let index = 0; index + 10 < calls.length; index += 1) {
+        // No 1-second window may see more than the burst plus one second of refill.
+        expect(calls[index + 10] - calls[index]).toBeGreaterThanOrEqual(900);
+      }
+      expect(await db.query(`SELECT 1 FROM dead_letter_jobs WHERE tenant_id = $1`, [tenant.tenantId])).toEqual([]);
+    } finally {
+      stripe.before = async () => undefined;
+      await setStripeBucket(db, original.capacity, Number(original.refill_per_second));
+      await test.app.get(ProviderRateLimiter).reload();
+    }
+  });
+
+  it('delays jobs while the breaker is open and completes them once the provider recovers', async () => {
+    const db = test.app.get(DataSource);
+    const tenant = newTenant();
+    let down = true;
+    let callsWhileDown = 0;
+    stripe.before = async () => {
+      if (down) {
+        callsWhileDown += 1;
+        throw new TransientJobError('provider_unavailable', 'Stripe answered 503');
+      }
+    };
+    try {
+      const { body } = await test.http().post('/jobs/batch').set('Authorization', `Bearer ${tenant.admin}`).send({ jobs: payments(20, 'outage') }).expect(201);
+      // Let the outage last long enough to open the breaker and keep it open through probes.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      down = false;
+      const jobs = await Promise.all(body.jobs.map((job: { id: string }) => waitForJobToFinish(test, tenant.admin, job.id, 30_000)));
+      expect(jobs.map((job) => job.status)).toEqual(Array(20).fill('completed'));
+      // Without the breaker, 20 jobs retrying every 20 ms would have hit the failing provider hundreds of times.
+      expect(callsWhileDown).toBeLessThan(20);
+      expect(await db.query(`SELECT 1 FROM dead_letter_jobs WHERE tenant_id = $1`, [tenant.tenantId])).toEqual([]);
+    } finally {
+      stripe.before = async () => undefined;
+    }
+  });
+});
