@@ -1,4 +1,5 @@
 import type { JobType } from '../jobs/job-types';
+import { RateLimitConfig } from './rate-limits.config';
 import { AppRole, Environment, NodeEnv } from './environment';
 import { resolveRetryStrategies, RetryStrategy } from './retry-strategies.config';
 
@@ -21,6 +22,7 @@ export class AppConfig {
   readonly recovery: { intervalMs: number; graceMs: number };
   readonly requireNoEviction: boolean;
   readonly deadLetterRetentionDays: number;
+  readonly rateLimits: RateLimitConfig;
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -42,6 +44,7 @@ export class AppConfig {
     this.recovery = { intervalMs: env.RECOVERY_INTERVAL_MS, graceMs: env.RECOVERY_GRACE_MS };
     this.requireNoEviction = env.REDIS_REQUIRE_NOEVICTION;
     this.deadLetterRetentionDays = env.DLQ_RETENTION_DAYS;
+    this.rateLimits = new RateLimitConfig(env);
   }
 
   get runsWorkers(): boolean {

@@ -28,6 +28,15 @@ export interface Environment {
   RECOVERY_GRACE_MS: number;
   REDIS_REQUIRE_NOEVICTION: boolean;
   DLQ_RETENTION_DAYS: number;
+  BREAKER_ERROR_THRESHOLD_PERCENT: number;
+  BREAKER_VOLUME_THRESHOLD: number;
+  BREAKER_RESET_TIMEOUT_MS: number;
+  EMERGENCY_STOP_POLL_MS: number;
+  API_RATE_LIMIT_WINDOW_SECONDS: number;
+  API_RATE_LIMIT_DEFAULT: number;
+  API_RATE_LIMIT_JOBS_SUBMIT: number;
+  API_RATE_LIMIT_ADMIN: number;
+  API_RATE_LIMIT_OVERRIDE_CACHE_MS: number;
 }
 
 /**
@@ -35,6 +44,8 @@ export interface Environment {
  * Production refuses to start without a real secret.
  */
 export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-never-use-in-production';
+
+const count = (fallback: number) => Joi.number().integer().min(1).default(fallback);
 
 const schema = Joi.object<Environment>({
   NODE_ENV: Joi.string()
@@ -74,6 +85,16 @@ const schema = Joi.object<Environment>({
   RECOVERY_GRACE_MS: Joi.number().integer().min(0).default(10_000),
   REDIS_REQUIRE_NOEVICTION: Joi.boolean().default(true),
   DLQ_RETENTION_DAYS: Joi.number().integer().min(1).max(3650).default(30),
+  // API limits are per caller and route group. Generous: a client polling a job every 25 ms stays well inside.
+  BREAKER_ERROR_THRESHOLD_PERCENT: Joi.number().min(1).max(100).default(50),
+  BREAKER_VOLUME_THRESHOLD: count(10),
+  BREAKER_RESET_TIMEOUT_MS: Joi.number().integer().min(10).default(30_000),
+  EMERGENCY_STOP_POLL_MS: Joi.number().integer().min(50).default(5_000),
+  API_RATE_LIMIT_WINDOW_SECONDS: count(60),
+  API_RATE_LIMIT_DEFAULT: count(6_000),
+  API_RATE_LIMIT_JOBS_SUBMIT: count(3_000),
+  API_RATE_LIMIT_ADMIN: count(1_200),
+  API_RATE_LIMIT_OVERRIDE_CACHE_MS: Joi.number().integer().min(0).default(30_000),
 });
 
 export class InvalidEnvironmentError extends Error {

@@ -3,7 +3,7 @@ import CircuitBreaker from 'opossum';
 import { classifyError } from '../jobs/job-errors';
 import { PROVIDERS, ProviderName } from './provider-names';
 import { ProviderUnavailableError } from './provider-unavailable.error';
-import { RateLimitConfig } from './rate-limit.config';
+import { RateLimitConfig } from '../config/rate-limits.config';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 

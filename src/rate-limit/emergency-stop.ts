@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { AppConfig } from '../config/app-config';
 import { RedisClient } from '../database/redis.provider';
 import { QueueRegistry } from '../queues/queue-registry';
-import { RateLimitConfig } from './rate-limit.config';
+import { RateLimitConfig } from '../config/rate-limits.config';
 
 export interface EmergencyStopState {
   stopped: boolean;

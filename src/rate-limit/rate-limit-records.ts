@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TenantScope } from '../database/tenant-scope';
-import type { ApiLimit, ApiRouteGroup } from './rate-limit.config';
+import type { ApiLimit, ApiRouteGroup } from '../config/rate-limits.config';
 
 /** A row of `rate_limiters`: one provider's token bucket. */
 export interface ProviderBucketRow {

@@ -11,7 +11,7 @@ import { EmergencyStop } from './emergency-stop';
 import { ProviderRateLimiter } from './provider-rate-limiter';
 import { RateLimitRecords } from './rate-limit-records';
 import { RateLimitStatus } from './rate-limit-status';
-import { RateLimitConfig, RateLimitConfigModule } from './rate-limit.config';
+import { RateLimitConfig } from '../config/rate-limits.config';
 import { RateLimitController } from './rate-limit.controller';
 
 /**
@@ -21,13 +21,11 @@ import { RateLimitController } from './rate-limit.controller';
  */
 @Module({
   imports: [
-    RateLimitConfigModule,
     QueuesModule,
     ThrottlerModule.forRootAsync({
-      imports: [RateLimitConfigModule],
-      inject: [AppConfig, RateLimitConfig],
-      useFactory: (config: AppConfig, settings: RateLimitConfig): ThrottlerModuleOptions => {
-        const { maxRequests, windowSeconds } = settings.api.limits.default;
+      inject: [AppConfig],
+      useFactory: (config: AppConfig): ThrottlerModuleOptions => {
+        const { maxRequests, windowSeconds } = config.rateLimits.api.limits.default;
         return {
           // ApiThrottlerGuard sets limit and window per route group and caller; these are the defaults.
           throttlers: [{ name: 'default', limit: maxRequests, ttl: windowSeconds * 1000 }],
@@ -43,6 +41,7 @@ import { RateLimitController } from './rate-limit.controller';
   ],
   controllers: [RateLimitController],
   providers: [
+    { provide: RateLimitConfig, inject: [AppConfig], useFactory: (config: AppConfig) => config.rateLimits },
     RateLimitRecords,
     ProviderRateLimiter,
     CircuitBreakers,

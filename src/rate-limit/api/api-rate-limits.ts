@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { RateLimitRecords } from '../rate-limit-records';
-import { ApiLimit, ApiRouteGroup, RateLimitConfig } from '../rate-limit.config';
+import { ApiLimit, ApiRouteGroup, RateLimitConfig } from '../../config/rate-limits.config';
 
 /** `rate_limits.client_key` that applies to every user of the tenant without a row of their own. */
 export const ANY_CLIENT = '*';

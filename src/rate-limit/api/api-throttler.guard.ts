@@ -6,7 +6,7 @@ import {
 } from '@nestjs/throttler';
 import type { Request } from 'express';
 import type { AuthUser } from '../../common/auth/auth-user';
-import type { ApiRouteGroup } from '../rate-limit.config';
+import type { ApiRouteGroup } from '../../config/rate-limits.config';
 import { ApiRateLimits } from './api-rate-limits';
 import { RATE_LIMIT_GROUP } from './rate-limit-group.decorator';
 

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { ApiRouteGroup } from '../rate-limit.config';
+import type { ApiRouteGroup } from '../../config/rate-limits.config';
 
 export const RATE_LIMIT_GROUP = 'rate-limit:group';
 
