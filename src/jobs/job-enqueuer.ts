@@ -4,10 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../common/auth/auth-user';
 import type { FieldProblem } from '../common/validation/validation-details';
 import { AppConfig } from '../config/app-config';
-import { JobRecord } from '../database/entities/job-record.entity';
 import { TenantScope } from '../database/tenant-scope';
 import { IdempotencyService } from '../idempotency/idempotency.service';
-import type { NewJobRecord } from '../persistence/job-records';
+import { JobRecords, NewJobRecord } from '../persistence/job-records';
 import type { QueueName } from '../queues/queue-names';
 import { QueueRegistry } from '../queues/queue-registry';
 import type { JobSummary } from './dto/job-views.dto';
@@ -44,6 +43,7 @@ export class JobEnqueuer {
     private readonly scope: TenantScope,
     private readonly queues: QueueRegistry,
     private readonly idempotency: IdempotencyService,
+    private readonly records: JobRecords,
   ) {}
 
   plan(user: AuthUser, request: SubmitJobRequest, payload: Record<string, unknown>, keyField: string): PlannedJob {
@@ -124,9 +124,7 @@ export class JobEnqueuer {
         throw new UnprocessableEntityException({ message: 'Idempotency key reused with a different request', details: conflicts });
       }
       const records = planned.filter((job, index) => outcomes[index].created && job.record).map((job) => job.record!);
-      if (records.length) {
-        await manager.insert(JobRecord, records.map((record) => ({ ...record, tenantId, attempts: 0, progress: 0 }) as object));
-      }
+      if (records.length) await this.records.insertIn(manager, tenantId, records);
       return outcomes;
     });
   }
@@ -140,7 +138,7 @@ export class JobEnqueuer {
         if (job.envelope.idempotencyKey) await this.idempotency.release(manager, job.envelope.idempotencyKey, job.summary.id);
       }
       const ids = undo.filter((job) => job.record).map((job) => job.summary.id);
-      if (ids.length) await manager.delete(JobRecord, ids);
+      await this.records.deleteIn(manager, ids);
     });
   }
 }

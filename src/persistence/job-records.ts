@@ -27,19 +27,20 @@ export class JobRecords {
   constructor(private readonly scope: TenantScope) {}
 
   insert(tenantId: string, records: NewJobRecord[]): Promise<void> {
-    return this.scope.run(tenantId, async (manager) => {
-      await manager.insert(
-        JobRecord,
-        records.map((record) => ({ ...record, tenantId, attempts: 0, progress: 0 }) as JobRecordChanges),
-      );
-    });
+    return this.scope.run(tenantId, (manager) => this.insertIn(manager, tenantId, records));
   }
 
-  /** Undoes an insert whose jobs never reached Redis. */
-  delete(tenantId: string, ids: string[]): Promise<void> {
-    return this.scope.run(tenantId, async (manager) => {
-      await manager.delete(JobRecord, { id: In(ids) });
-    });
+  /** Inserts inside the caller's tenant transaction (a submission writes keys and records together). */
+  async insertIn(manager: EntityManager, tenantId: string, records: NewJobRecord[]): Promise<void> {
+    await manager.insert(
+      JobRecord,
+      records.map((record) => ({ ...record, tenantId, attempts: 0, progress: 0 }) as JobRecordChanges),
+    );
+  }
+
+  /** Undoes an insert whose jobs never reached Redis, inside the caller's transaction. */
+  async deleteIn(manager: EntityManager, ids: string[]): Promise<void> {
+    if (ids.length) await manager.delete(JobRecord, { id: In(ids) });
   }
 
   find(tenantId: string, id: string): Promise<JobRecord | null> {

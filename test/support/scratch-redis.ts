@@ -15,8 +15,9 @@ export async function startScratchRedis(...settings: string[]): Promise<ScratchR
   const server: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...settings], {
     stdio: 'ignore',
   });
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
-  await waitFor(() => client.connect().then(() => true, () => undefined), 5_000, 'the scratch redis-server');
+  // A fresh probe per try: a client whose first connect failed is left mid-reconnect.
+  await waitFor(() => ping(port), 10_000, 'the scratch redis-server');
+  const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
   return {
     url: `redis://127.0.0.1:${port}`,
     client,
@@ -25,6 +26,18 @@ export async function startScratchRedis(...settings: string[]): Promise<ScratchR
       server.kill('SIGKILL');
     },
   };
+}
+
+async function ping(port: number): Promise<true | undefined> {
+  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG' ? true : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    probe.disconnect();
+  }
 }
 
 function freePort(): Promise<number> {
