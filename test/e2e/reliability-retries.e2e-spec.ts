@@ -40,7 +40,11 @@ describe('Retries, dead letters and idempotency', () => {
     });
     expect(entry).toMatchObject({ tenant_id: tenant.tenantId, queue: 'money', type: 'payment-process', error_type: 'card_declined', attempts: 1 });
     expect(entry.idempotency_key).toMatch(/^auto:/);
-    const alerts = await query(`SELECT kind FROM alert_history WHERE tenant_id = $1`, [tenant.tenantId]);
+    // The alert is written right after the entry, in a transaction of its own.
+    const alerts = await waitFor(async () => {
+      const rows = await query(`SELECT kind FROM alert_history WHERE tenant_id = $1`, [tenant.tenantId]);
+      return rows.length ? rows : undefined;
+    });
     expect(alerts).toEqual([{ kind: 'job.dead_lettered' }]);
   });
 
