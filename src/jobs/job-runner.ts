@@ -59,14 +59,22 @@ export class JobRunner {
       if (await this.cancellations.isRequested(delivery.jobId)) throw new JobCancelledError();
       const payload = delivery.persisted ? await this.claim(delivery) : job.data.payload;
       if (payload instanceof FinishedEarlier) return payload.result;
-      const stored = delivery.idempotencyKey ? await this.idempotency.check(delivery.tenantId, delivery.idempotencyKey) : undefined;
-      const result = stored ?? (await this.execute(job, delivery, payload));
+      const result = (await this.storedResult(delivery)) ?? (await this.execute(job, delivery, payload));
       await this.complete(delivery, result);
       return result;
     } catch (error) {
       await this.recordFailure(job, delivery, error);
       throw error;
     }
+  }
+
+  /**
+   * The result of earlier work under this job's idempotency key. Persisted jobs need no look-up:
+   * their key completes in the same transaction as their record, which the claim has just read.
+   */
+  private async storedResult(delivery: Delivery): Promise<object | undefined> {
+    if (delivery.persisted || !delivery.idempotencyKey) return undefined;
+    return this.idempotency.check(delivery.tenantId, delivery.idempotencyKey);
   }
 
   private describe(job: Job<JobEnvelope>): Delivery {

@@ -21,7 +21,10 @@ export interface JobListQuery {
   offset: number;
 }
 
-/** All reads and writes of the `jobs` table: the durable record of persisted jobs. */
+/**
+ * The API's side of the `jobs` table (the durable record of persisted jobs): submission,
+ * look-up, listing, cancellation and requeue. Workers write through JobAttempts, with fences.
+ */
 @Injectable()
 export class JobRecords {
   constructor(private readonly scope: TenantScope) {}
