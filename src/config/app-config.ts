@@ -20,6 +20,7 @@ export class AppConfig {
   /** How long a worker's claim on a persisted job lasts without renewal. */
   readonly jobLeaseMs: number;
   readonly recovery: { intervalMs: number; graceMs: number };
+  readonly outboxRelayIntervalMs: number;
   readonly requireNoEviction: boolean;
   readonly deadLetterRetentionDays: number;
   readonly rateLimits: RateLimitConfig;
@@ -42,6 +43,7 @@ export class AppConfig {
     this.idempotencyTtlMs = env.IDEMPOTENCY_TTL_HOURS * 3600 * 1000;
     this.jobLeaseMs = env.JOB_LEASE_MS ?? env.QUEUE_LOCK_DURATION_MS;
     this.recovery = { intervalMs: env.RECOVERY_INTERVAL_MS, graceMs: env.RECOVERY_GRACE_MS };
+    this.outboxRelayIntervalMs = env.OUTBOX_RELAY_INTERVAL_MS;
     this.requireNoEviction = env.REDIS_REQUIRE_NOEVICTION;
     this.deadLetterRetentionDays = env.DLQ_RETENTION_DAYS;
     this.rateLimits = new RateLimitConfig(env);

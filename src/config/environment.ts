@@ -26,6 +26,7 @@ export interface Environment {
   JOB_LEASE_MS?: number;
   RECOVERY_INTERVAL_MS: number;
   RECOVERY_GRACE_MS: number;
+  OUTBOX_RELAY_INTERVAL_MS: number;
   REDIS_REQUIRE_NOEVICTION: boolean;
   DLQ_RETENTION_DAYS: number;
   BREAKER_ERROR_THRESHOLD_PERCENT: number;
@@ -83,6 +84,8 @@ const schema = Joi.object<Environment>({
   JOB_LEASE_MS: Joi.number().integer().min(200).optional(),
   RECOVERY_INTERVAL_MS: Joi.number().integer().min(100).default(30_000),
   RECOVERY_GRACE_MS: Joi.number().integer().min(0).default(10_000),
+  // The relay runs right after each commit that leaves entries; this sweep catches what a crash left.
+  OUTBOX_RELAY_INTERVAL_MS: Joi.number().integer().min(100).default(2_000),
   REDIS_REQUIRE_NOEVICTION: Joi.boolean().default(true),
   DLQ_RETENTION_DAYS: Joi.number().integer().min(1).max(3650).default(30),
   // API limits are per caller and route group. Generous: a client polling a job every 25 ms stays well inside.

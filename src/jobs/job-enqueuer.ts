@@ -1,7 +1,7 @@
 import { Injectable, Logger, ServiceUnavailableException, UnprocessableEntityException } from '@nestjs/common';
 import type { Job, JobOptions } from 'bull';
 import { randomUUID } from 'node:crypto';
-import type { AuthUser } from '../common/auth/auth-user';
+import type { EntityManager } from 'typeorm';
 import type { FieldProblem } from '../common/validation/validation-details';
 import { AppConfig } from '../config/app-config';
 import { TenantScope } from '../database/tenant-scope';
@@ -11,10 +11,20 @@ import type { QueueName } from '../queues/queue-names';
 import { QueueRegistry } from '../queues/queue-registry';
 import type { JobSummary } from './dto/job-views.dto';
 import type { SubmitJobRequest } from './dto/submit-job.dto';
-import type { JobEnvelope } from './job-envelope';
+import type { JobEnvelope, JobOrigin } from './job-envelope';
 import { retryOptionsFor } from './job-options';
 import { BULL_PRIORITY, JobStatus } from './job-status';
 import { JOB_TYPES } from './job-types';
+
+/** Who submits: a client through the API, or the service itself (schedules, follow-ups, alerts). */
+export interface Submitter {
+  tenantId: string;
+  /** The user behind an API submission; null for the service's own. */
+  userId: string | null;
+  origin: JobOrigin;
+  /** For follow-ups: the job whose completion enqueues this one. */
+  parentJobId?: string;
+}
 
 export interface PlannedJob {
   summary: JobSummary;
@@ -46,19 +56,22 @@ export class JobEnqueuer {
     private readonly records: JobRecords,
   ) {}
 
-  plan(user: AuthUser, request: SubmitJobRequest, payload: Record<string, unknown>, keyField: string): PlannedJob {
-    const id = randomUUID();
+  /** `id` fixes the job id for submissions that must come out the same when repeated (follow-ups, ticks). */
+  plan(submitter: Submitter, request: SubmitJobRequest, payload: Record<string, unknown>, keyField: string, id: string = randomUUID()): PlannedJob {
+    const { tenantId, userId, origin, parentJobId } = submitter;
     const definition = JOB_TYPES[request.type];
     const delay = request.options?.delay ?? 0;
     const status: JobStatus = delay > 0 ? 'delayed' : 'waiting';
     const priority = BULL_PRIORITY[request.options?.priority ?? 'normal'];
-    const idempotencyKey = this.idempotency.generateKey(user.tenantId, request.type, payload, request.options?.idempotencyKey);
+    const idempotencyKey = this.idempotency.generateKey(tenantId, request.type, payload, request.options?.idempotencyKey);
     const options: JobOptions = { jobId: id, priority, delay, ...retryOptionsFor(this.config, request.type, request.options?.attempts) };
     const envelope: JobEnvelope = {
-      tenantId: user.tenantId,
+      tenantId,
       type: request.type,
       payload,
-      createdBy: user.userId,
+      origin,
+      ...(userId ? { createdBy: userId } : {}),
+      ...(parentJobId ? { parentJobId } : {}),
       ...(idempotencyKey ? { idempotencyKey } : {}),
     };
     const planned: PlannedJob = {
@@ -78,7 +91,9 @@ export class JobEnqueuer {
         data: payload,
         maxAttempts: options.attempts ?? 1,
         idempotencyKey: idempotencyKey ?? null,
-        createdBy: user.userId,
+        createdBy: userId,
+        origin,
+        parentJobId: parentJobId ?? null,
         runAt: delay > 0 ? new Date(Date.now() + delay) : null,
       };
     }
@@ -86,7 +101,7 @@ export class JobEnqueuer {
   }
 
   async enqueue(tenantId: string, planned: PlannedJob[]): Promise<EnqueueOutcome[]> {
-    const outcomes = await this.reserveAndRecord(tenantId, planned);
+    const outcomes = await this.scope.run(tenantId, (manager) => this.recordIn(manager, tenantId, planned));
     const fresh = planned.filter((_, index) => outcomes[index].created);
     const added: Job<JobEnvelope>[] = [];
     try {
@@ -102,31 +117,32 @@ export class JobEnqueuer {
     return outcomes;
   }
 
-  /** Claims idempotency keys and writes records; any key held with another payload rejects all. */
-  private reserveAndRecord(tenantId: string, planned: PlannedJob[]): Promise<EnqueueOutcome[]> {
-    return this.scope.run(tenantId, async (manager) => {
-      const outcomes: EnqueueOutcome[] = [];
-      const conflicts: FieldProblem[] = [];
-      for (const job of planned) {
-        const key = job.envelope.idempotencyKey;
-        const reservation = key && job.requestHash
-          ? await this.idempotency.reserve(manager, tenantId, key, job.summary.id, job.requestHash)
-          : { reserved: true as const };
-        if (reservation.reserved) {
-          outcomes.push({ created: true, job: job.summary });
-        } else if (reservation.sameRequest) {
-          outcomes.push({ created: false, jobId: reservation.jobId });
-        } else {
-          conflicts.push({ field: job.keyField, message: 'idempotencyKey was already used with a different request' });
-        }
+  /**
+   * Claims idempotency keys and writes records inside the caller's tenant transaction; any key
+   * held with another payload rejects all. Redis is the caller's business (enqueue, or the outbox).
+   */
+  async recordIn(manager: EntityManager, tenantId: string, planned: PlannedJob[]): Promise<EnqueueOutcome[]> {
+    const outcomes: EnqueueOutcome[] = [];
+    const conflicts: FieldProblem[] = [];
+    for (const job of planned) {
+      const key = job.envelope.idempotencyKey;
+      const reservation = key && job.requestHash
+        ? await this.idempotency.reserve(manager, tenantId, key, job.summary.id, job.requestHash)
+        : { reserved: true as const };
+      if (reservation.reserved) {
+        outcomes.push({ created: true, job: job.summary });
+      } else if (reservation.sameRequest) {
+        outcomes.push({ created: false, jobId: reservation.jobId });
+      } else {
+        conflicts.push({ field: job.keyField, message: 'idempotencyKey was already used with a different request' });
       }
-      if (conflicts.length) {
-        throw new UnprocessableEntityException({ message: 'Idempotency key reused with a different request', details: conflicts });
-      }
-      const records = planned.filter((job, index) => outcomes[index].created && job.record).map((job) => job.record!);
-      if (records.length) await this.records.insertIn(manager, tenantId, records);
-      return outcomes;
-    });
+    }
+    if (conflicts.length) {
+      throw new UnprocessableEntityException({ message: 'Idempotency key reused with a different request', details: conflicts });
+    }
+    const records = planned.filter((job, index) => outcomes[index].created && job.record).map((job) => job.record!);
+    if (records.length) await this.records.insertIn(manager, tenantId, records);
+    return outcomes;
   }
 
   private async rollBack(tenantId: string, planned: PlannedJob[], added: Job<JobEnvelope>[]): Promise<void> {

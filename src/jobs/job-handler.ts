@@ -1,5 +1,14 @@
 import { DiscoveryService } from '@nestjs/core';
+import type { JobPriority } from './job-status';
 import type { JobType, PayloadOf } from './job-types';
+
+/** A job to enqueue once this one completes; `name` is unique within the parent. */
+export interface FollowUpRequest<T extends JobType = JobType> {
+  name: string;
+  type: T;
+  data: PayloadOf<T> | Record<string, unknown>;
+  options?: { priority?: JobPriority; delay?: number };
+}
 
 /** What a handler knows of the job it runs, besides its payload. */
 export interface JobContext {
@@ -16,6 +25,12 @@ export interface JobContext {
    * recorded outcome without running `work` again. Persisted jobs only journal; others just run.
    */
   step<T extends object>(name: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * A follow-up job, enqueued only if this job completes: it is written with the completion, in
+   * the same transaction, so it is neither lost nor doubled by a crash. Validated like a
+   * submitted job; an invalid one fails this job for good.
+   */
+  enqueue<T extends JobType>(followUp: FollowUpRequest<T>): Promise<void>;
 }
 
 /** The only per-type code: everything around it lives in the JobRunner. */

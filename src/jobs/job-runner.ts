@@ -4,11 +4,15 @@ import type { Job } from 'bull';
 import { plainToInstance } from 'class-transformer';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { TenantScope } from '../database/tenant-scope';
 import { DeadLetterRecorder } from '../dlq/dead-letter-recorder';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { EffectJournal } from '../persistence/effect-journal';
 import { AttemptRef, ClaimOutcome, JobAttempts } from '../persistence/job-attempts';
 import { CancellationFlags } from './cancellation-flags';
+import { FollowUps } from './follow-ups';
+import type { PlannedJob } from './job-enqueuer';
 import type { JobEnvelope } from './job-envelope';
 import {
   classifyError, ClassifiedError, JobAlreadyFinishedError, JobCancelledError, JobDeferral, PermanentJobError,
@@ -19,7 +23,9 @@ import { JobContext } from './job-handler';
 import { JobHandlerRegistry } from './job-handler-registry';
 import { JOB_TYPES, JobType, payloadClassOf, PayloadOf, providerOf } from './job-types';
 import { LeaseKeeper } from './lease-keeper';
+import { OutboxRelay } from './outbox-relay';
 import { ProviderGuard } from './provider-guard';
+import { ScheduleTicks } from './schedule-ticks';
 
 /** One delivery of a job, as the runner sees it. */
 interface Delivery extends JobEventBase {
@@ -29,12 +35,24 @@ interface Delivery extends JobEventBase {
   startedAt: number;
   /** Set once a persisted job is claimed: every record write names its fence. */
   ref?: AttemptRef;
+  /** Follow-up jobs the handler asked for, by name, written with the completion. */
+  followUps: Map<string, PlannedJob>;
+}
+
+/** How an attempt ended well: completed by this attempt, or found completed already. */
+interface Success {
+  result: object;
+  completedNow: boolean;
 }
 
 /**
  * The one pipeline every job runs in. Handlers hold only their type's work; claiming the
- * record, idempotency, provider tokens and breakers, the effect journal, status, error
- * classification, dead-lettering and lifecycle events live here once.
+ * record, idempotency, provider tokens and breakers, the effect journal, follow-up jobs,
+ * status, error classification, dead-lettering and lifecycle events live here once.
+ *
+ * Once a completion has committed nothing can change the job's outcome: what follows it
+ * (events, the relay) runs outside the failure path, and record writes are guarded by the
+ * attempt's fence and the `active` status.
  */
 @Injectable()
 export class JobRunner {
@@ -43,6 +61,7 @@ export class JobRunner {
 
   constructor(
     private readonly handlers: JobHandlerRegistry,
+    private readonly scope: TenantScope,
     private readonly attempts: JobAttempts,
     private readonly journal: EffectJournal,
     private readonly leases: LeaseKeeper,
@@ -50,22 +69,40 @@ export class JobRunner {
     private readonly idempotency: IdempotencyService,
     private readonly cancellations: CancellationFlags,
     private readonly deadLetters: DeadLetterRecorder,
+    private readonly followUps: FollowUps,
+    private readonly relay: OutboxRelay,
+    private readonly ticks: ScheduleTicks,
     private readonly events: EventEmitter2,
   ) {}
 
   async run(job: Job<JobEnvelope>): Promise<object> {
+    // A repeatable job of a persisted type is a schedule's tick: it becomes a job of its own.
+    if (job.opts.repeat && JOB_TYPES[job.data.type].persisted) return this.ticks.submit(job);
     const delivery = this.describe(job);
+    let success: Success;
     try {
-      if (await this.cancellations.isRequested(delivery.jobId)) throw new JobCancelledError();
-      const payload = delivery.persisted ? await this.claim(delivery) : job.data.payload;
-      if (payload instanceof FinishedEarlier) return payload.result;
-      const result = (await this.storedResult(delivery)) ?? (await this.execute(job, delivery, payload));
-      await this.complete(delivery, result);
-      return result;
+      success = await this.attempt(job, delivery);
     } catch (error) {
       await this.recordFailure(job, delivery, error);
       throw error;
     }
+    if (success.completedNow) this.afterCompletion(delivery, success.result);
+    return success.result;
+  }
+
+  private async attempt(job: Job<JobEnvelope>, delivery: Delivery): Promise<Success> {
+    if (await this.cancellations.isRequested(delivery.jobId)) {
+      // Not claimed yet, so no attempt will write the record: say `cancelled` here.
+      if (delivery.persisted) await this.attempts.cancelUnclaimed(delivery.tenantId, delivery.jobId);
+      throw new JobCancelledError();
+    }
+    const payload = delivery.persisted ? await this.claim(delivery) : job.data.payload;
+    if (payload instanceof FinishedEarlier) return { result: payload.result, completedNow: false };
+    const stored = await this.storedResult(delivery);
+    if (stored) return { result: stored, completedNow: false };
+    const result = await this.execute(job, delivery, payload);
+    await this.complete(delivery, result);
+    return { result, completedNow: true };
   }
 
   /**
@@ -89,6 +126,7 @@ export class JobRunner {
       persisted: JOB_TYPES[type].persisted,
       idempotencyKey,
       startedAt: Date.now(),
+      followUps: new Map(),
     };
   }
 
@@ -131,8 +169,14 @@ export class JobRunner {
         steps.set(name, outcome);
         return outcome;
       },
+      enqueue: async (followUp) => {
+        if (delivery.followUps.has(followUp.name)) {
+          throw new PermanentJobError('duplicate_follow_up', `Follow-up ${followUp.name} was enqueued twice`);
+        }
+        delivery.followUps.set(followUp.name, await this.followUps.plan(delivery, followUp));
+      },
     };
-    this.events.emit(JOB_EVENTS.started, this.eventBase(delivery));
+    this.emit(JOB_EVENTS.started, this.eventBase(delivery));
     try {
       const typed = plainToInstance(payloadClassOf(type), payload) as PayloadOf<typeof type>;
       const handler = this.handlers.get(type);
@@ -142,14 +186,28 @@ export class JobRunner {
     }
   }
 
+  /** The record (or idempotency key), and the follow-ups, in one transaction. */
   private async complete(delivery: Delivery, result: object): Promise<void> {
+    const { tenantId, idempotencyKey } = delivery;
+    const followUps = [...delivery.followUps.values()];
+    const writeFollowUps = followUps.length
+      ? (manager: EntityManager) => this.followUps.recordIn(manager, tenantId, followUps)
+      : undefined;
     if (delivery.ref) {
-      await this.attempts.complete(delivery.ref, result, delivery.idempotencyKey);
-    } else if (delivery.idempotencyKey) {
-      await this.idempotency.storeResult(delivery.tenantId, delivery.idempotencyKey, result);
+      await this.attempts.complete(delivery.ref, result, idempotencyKey, writeFollowUps);
+    } else if (idempotencyKey || writeFollowUps) {
+      await this.scope.run(tenantId, async (manager) => {
+        if (idempotencyKey) await this.idempotency.store(manager, idempotencyKey, result);
+        if (writeFollowUps) await writeFollowUps(manager);
+      });
     }
+  }
+
+  /** After the commit: nothing here can fail the job. */
+  private afterCompletion(delivery: Delivery, result: object): void {
+    if (delivery.followUps.size) this.relay.wake();
     const event: JobCompletedEvent = { ...this.eventBase(delivery), durationMs: Date.now() - delivery.startedAt, result };
-    this.events.emit(JOB_EVENTS.completed, event);
+    this.emit(JOB_EVENTS.completed, event);
   }
 
   /**
@@ -172,6 +230,11 @@ export class JobRunner {
       }
       await this.recordFailedAttempt(job, delivery, error);
     } catch (bookkeeping) {
+      if (bookkeeping instanceof StaleAttemptError) {
+        job.discard();
+        this.logger.warn({ jobId: delivery.jobId, reason: bookkeeping.message }, 'Attempt abandoned');
+        return;
+      }
       this.logger.error({ err: bookkeeping, jobId: delivery.jobId }, 'Could not record the failed attempt');
     }
   }
@@ -184,7 +247,9 @@ export class JobRunner {
     const status = cancelled ? 'cancelled' : final ? 'failed' : 'delayed';
     const firstFailedAt = delivery.ref
       ? await this.attempts.fail(delivery.ref, status, classified)
-      : await this.firstFailureOfRedisOnlyJob(job);
+      : delivery.persisted
+        ? new Date() // never claimed (cancelled first, or no record): there is no attempt to book
+        : await this.firstFailureOfRedisOnlyJob(job);
     const level = final ? 'warn' : 'log';
     this.logger[level](
       { jobId: delivery.jobId, tenantId: delivery.tenantId, type: delivery.type, attempt: delivery.attempt, errorType: classified.type },
@@ -212,7 +277,7 @@ export class JobRunner {
       final,
       cancelled,
     };
-    this.events.emit(JOB_EVENTS.failed, event);
+    this.emit(JOB_EVENTS.failed, event);
   }
 
   /** Redis-only jobs keep their first failure time in their Bull data. */
@@ -221,6 +286,15 @@ export class JobRunner {
     const now = new Date();
     await job.update({ ...job.data, firstFailedAt: now.toISOString() });
     return now;
+  }
+
+  /** Listeners observe; one that throws is logged and changes nothing about the job. */
+  private emit(name: string, event: JobEventBase): void {
+    try {
+      this.events.emit(name, event);
+    } catch (error) {
+      this.logger.error({ err: error, jobId: event.jobId, event: name }, 'A job event listener failed');
+    }
   }
 
   private eventBase(delivery: Delivery): JobEventBase {

@@ -2,7 +2,7 @@ import type { ClassConstructor } from 'class-transformer';
 import type { QueueName } from '../queues/queue-names';
 import type { ProviderName } from '../rate-limit/provider-names';
 import { AnalyticsProcessPayload, CleanupPayload, ScheduledTaskPayload } from './payloads/background.payloads';
-import { EmailSendPayload, SmsSendPayload } from './payloads/communication.payloads';
+import { EmailSendPayload, SmsSendPayload, WebhookDeliverPayload } from './payloads/communication.payloads';
 import {
   NftMintPayload, NftTransferPayload, PaymentProcessPayload, RefundProcessPayload,
 } from './payloads/money.payloads';
@@ -14,6 +14,12 @@ interface JobTypeDefinition {
   persisted: boolean;
   /** The external provider whose token bucket and circuit breaker guard this type's work. */
   provider?: ProviderName;
+  /**
+   * Internal types are submitted only by the service itself (follow-ups, schedules, alerts):
+   * their payloads carry what no client may choose, such as a URL to call. `POST /jobs` answers
+   * 400 for them as for an unknown type.
+   */
+  internal?: true;
 }
 
 /**
@@ -27,6 +33,7 @@ export const JOB_TYPES = {
   'nft-transfer': { queue: 'money', payload: NftTransferPayload, persisted: true, provider: 'solana-rpc' },
   'email-send': { queue: 'communication', payload: EmailSendPayload, persisted: true, provider: 'sendgrid' },
   'sms-send': { queue: 'communication', payload: SmsSendPayload, persisted: true, provider: 'twilio' },
+  'webhook-deliver': { queue: 'communication', payload: WebhookDeliverPayload, persisted: true, internal: true },
   'analytics-process': { queue: 'background', payload: AnalyticsProcessPayload, persisted: false },
   cleanup: { queue: 'background', payload: CleanupPayload, persisted: false },
   'scheduled-task': { queue: 'background', payload: ScheduledTaskPayload, persisted: false },
@@ -36,6 +43,14 @@ export type JobType = keyof typeof JOB_TYPES;
 export type PayloadOf<T extends JobType> = InstanceType<(typeof JOB_TYPES)[T]['payload']>;
 
 export const JOB_TYPE_NAMES = Object.keys(JOB_TYPES) as JobType[];
+
+type InternalJobType = { [T in JobType]: (typeof JOB_TYPES)[T] extends { internal: true } ? T : never }[JobType];
+/** The types clients may submit through the API. */
+export type ClientJobType = Exclude<JobType, InternalJobType>;
+
+export function clientJobTypes(): ClientJobType[] {
+  return JOB_TYPE_NAMES.filter((type): type is ClientJobType => !(JOB_TYPES[type] as JobTypeDefinition).internal);
+}
 
 export function isJobType(value: unknown): value is JobType {
   return typeof value === 'string' && Object.hasOwn(JOB_TYPES, value);

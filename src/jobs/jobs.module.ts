@@ -15,6 +15,10 @@ import { JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
 import { LeaseKeeper } from './lease-keeper';
 import { ProviderGuard } from './provider-guard';
+import { FollowUps } from './follow-ups';
+import { OutboxRelay } from './outbox-relay';
+import { ScheduleTicks } from './schedule-ticks';
+import { SystemSubmissions } from './system-submissions';
 
 @Module({
   imports: [DiscoveryModule, PersistenceModule, QueuesModule, IdempotencyModule, DeadLetterStoreModule, RateLimitModule],
@@ -29,7 +33,11 @@ import { ProviderGuard } from './provider-guard';
     CancellationFlags,
     LeaseKeeper,
     ProviderGuard,
+    FollowUps,
+    OutboxRelay,
+    SystemSubmissions,
+    ScheduleTicks,
   ],
-  exports: [JobsService],
+  exports: [JobsService, SystemSubmissions],
 })
 export class JobsModule {}

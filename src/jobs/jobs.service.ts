@@ -9,7 +9,7 @@ import { CancellationFlags } from './cancellation-flags';
 import type { SubmitJobRequest } from './dto/submit-job.dto';
 import type { JobSummary, JobView } from './dto/job-views.dto';
 import type { JobEnvelope } from './job-envelope';
-import { EnqueueOutcome, JobEnqueuer } from './job-enqueuer';
+import { EnqueueOutcome, JobEnqueuer, Submitter } from './job-enqueuer';
 import { retryOptionsFor } from './job-options';
 import { BULL_PRIORITY } from './job-status';
 import { duplicateKeyProblems, validatePayload } from './job-submissions';
@@ -43,7 +43,7 @@ export class JobsService {
   async submit(user: AuthUser, request: SubmitJobRequest): Promise<Submission> {
     const { payload, problems } = await validatePayload(request, 'data');
     if (problems.length) throw new ValidationFailedException(problems);
-    const planned = this.enqueuer.plan(user, request, payload, 'options.idempotencyKey');
+    const planned = this.enqueuer.plan(submitterOf(user), request, payload, 'options.idempotencyKey');
     const [outcome] = await this.enqueuer.enqueue(user.tenantId, [planned]);
     return this.toSubmission(user, outcome);
   }
@@ -54,7 +54,7 @@ export class JobsService {
     const problems = [...validated.flatMap((item) => item.problems), ...duplicateKeyProblems(requests)];
     if (problems.length) throw new ValidationFailedException(problems);
     const planned = requests.map((request, index) =>
-      this.enqueuer.plan(user, request, validated[index].payload, `jobs.${index}.options.idempotencyKey`),
+      this.enqueuer.plan(submitterOf(user), request, validated[index].payload, `jobs.${index}.options.idempotencyKey`),
     );
     const outcomes = await this.enqueuer.enqueue(user.tenantId, planned);
     return Promise.all(outcomes.map((outcome) => this.toSubmission(user, outcome)));
@@ -111,6 +111,8 @@ export class JobsService {
         maxAttempts: options.attempts ?? 1,
         idempotencyKey: idempotencyKey ?? null,
         createdBy: null,
+        origin: stale?.data.origin ?? 'api',
+        parentJobId: stale?.data.parentJobId ?? null,
         runAt: null,
       }]);
     }
@@ -184,4 +186,8 @@ export class JobsService {
     }
     return null;
   }
+}
+
+function submitterOf(user: AuthUser): Submitter {
+  return { tenantId: user.tenantId, userId: user.userId, origin: 'api' };
 }

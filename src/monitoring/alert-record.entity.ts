@@ -3,14 +3,14 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeor
 export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 
-/** One alert the service raised for a tenant (table alert_history). */
+/** One alert the service raised, for a tenant or (tenantId null) service-wide (table alert_history). */
 @Entity({ name: 'alert_history' })
 export class AlertRecord {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Column('uuid', { name: 'tenant_id' })
-  tenantId: string;
+  @Column('uuid', { name: 'tenant_id', nullable: true })
+  tenantId: string | null;
 
   @Column('text')
   severity: AlertSeverity;

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { TenantScope } from '../database/tenant-scope';
 import { AlertRecord, AlertSeverity } from './alert-record.entity';
 
 export interface NewAlert {
-  tenantId: string;
+  /** Null for a service-wide alert (a queue, a provider, the emergency stop): only operators see it. */
+  tenantId: string | null;
   severity: AlertSeverity;
   /** A dotted event name that routes and notifications match on, e.g. `job.dead_lettered`. */
   kind: string;
@@ -13,13 +15,13 @@ export interface NewAlert {
   details?: Record<string, unknown>;
 }
 
-/** Writes alerts to the tenant's alert history; notifying people about them comes later. */
+/** Writes alerts to the alert history, a tenant's or the service's; notifying people comes later. */
 @Injectable()
 export class AlertsService {
   constructor(private readonly scope: TenantScope) {}
 
   async raise(alert: NewAlert): Promise<void> {
-    await this.scope.run(alert.tenantId, async (manager) => {
+    const write = async (manager: EntityManager) => {
       // The cast: TypeORM's deep-partial type does not accept `unknown` jsonb values.
       await manager.insert(AlertRecord, {
         tenantId: alert.tenantId,
@@ -29,6 +31,7 @@ export class AlertsService {
         message: alert.message,
         details: alert.details ?? {},
       } as QueryDeepPartialEntity<AlertRecord>);
-    });
+    };
+    await (alert.tenantId === null ? this.scope.system(write) : this.scope.run(alert.tenantId, write));
   }
 }

@@ -3,6 +3,8 @@ import { EmailHandler } from './email.handler';
 import { EmailGateway, SmsGateway } from './notification.gateways';
 import { SandboxEmailGateway, SandboxSmsGateway } from './sandbox-notification.gateways';
 import { SmsHandler } from './sms.handler';
+import { WebhookGateway } from './webhook.gateway';
+import { WebhookHandler } from './webhook.handler';
 
 @Module({
   providers: [
@@ -10,6 +12,8 @@ import { SmsHandler } from './sms.handler';
     { provide: SmsGateway, useClass: SandboxSmsGateway },
     EmailHandler,
     SmsHandler,
+    WebhookGateway,
+    WebhookHandler,
   ],
 })
 export class NotificationsModule {}

@@ -22,6 +22,17 @@ export class PaymentHandler implements JobHandler<'payment-process', PaymentInte
         `${context.idempotencyKey}:payment_intent`,
       ),
     );
+    if (payload.customerEmail && outcome.status === 'succeeded') {
+      await context.enqueue({
+        name: 'payment-confirmation-email',
+        type: 'email-send',
+        data: {
+          to: payload.customerEmail,
+          template: 'payment-confirmation',
+          data: { orderId: payload.orderId, amount: outcome.amount, currency: outcome.currency, paymentIntentId: outcome.paymentIntentId },
+        },
+      });
+    }
     return { orderId: payload.orderId, ...outcome };
   }
 }

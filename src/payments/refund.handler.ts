@@ -15,6 +15,17 @@ export class RefundHandler implements JobHandler<'refund-process', RefundOutcome
         `${context.idempotencyKey}:refund`,
       ),
     );
+    if (payload.customerEmail) {
+      await context.enqueue({
+        name: 'refund-confirmation-email',
+        type: 'email-send',
+        data: {
+          to: payload.customerEmail,
+          template: 'refund-confirmation',
+          data: { orderId: payload.orderId, refundId: outcome.refundId, ...(outcome.amount === null ? {} : { amount: outcome.amount }) },
+        },
+      });
+    }
     return { orderId: payload.orderId, paymentIntentId: payload.paymentIntentId, ...outcome };
   }
 }

@@ -24,8 +24,9 @@ export interface AttemptRef {
 
 /**
  * The worker's side of a persisted job's record. A claim raises the job's fence and takes a
- * lease; every later write names that fence and counts only while it is still the newest, so
- * a worker that lost its claim (lock lost, event loop blocked) can never overwrite a newer one.
+ * lease; every later write names that fence and counts only while it is still the newest and
+ * the job still active, so a worker that lost its claim (lock lost, event loop blocked) can
+ * never overwrite a newer one, and nothing changes a job once its outcome has committed.
  */
 @Injectable()
 export class JobAttempts {
@@ -63,7 +64,7 @@ export class JobAttempts {
   renewLease(ref: AttemptRef): Promise<boolean> {
     return this.scope.run(ref.tenantId, async (manager) => {
       const [, count] = await manager.query(
-        `UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND fence = $2`,
+        `UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND fence = $2 AND status = 'active'`,
         [ref.jobId, ref.fence, this.config.jobLeaseMs / 1000],
       );
       return count === 1;
@@ -74,8 +75,16 @@ export class JobAttempts {
     await this.fencedUpdate(ref, `progress = $3`, [percent]);
   }
 
-  /** Completion and the idempotency key's result in one transaction. */
-  complete(ref: AttemptRef, result: object, idempotencyKey?: string): Promise<void> {
+  /**
+   * Completion, the idempotency key's result and whatever `alsoIn` writes (follow-up jobs) in
+   * one transaction: all of it commits, or none does.
+   */
+  complete(
+    ref: AttemptRef,
+    result: object,
+    idempotencyKey?: string,
+    alsoIn?: (manager: EntityManager) => Promise<unknown>,
+  ): Promise<void> {
     return this.scope.run(ref.tenantId, async (manager) => {
       await this.fencedUpdateIn(
         manager,
@@ -85,6 +94,23 @@ export class JobAttempts {
         [JSON.stringify(result)],
       );
       if (idempotencyKey) await this.idempotency.store(manager, idempotencyKey, result);
+      if (alsoIn) await alsoIn(manager);
+    });
+  }
+
+  /**
+   * A cancellation found before the job was claimed: the record ends `cancelled` unless a live
+   * attempt holds it (that attempt finds the flag itself). False when nothing was changed.
+   */
+  cancelUnclaimed(tenantId: string, jobId: string): Promise<boolean> {
+    return this.scope.run(tenantId, async (manager) => {
+      const [, count] = await manager.query(
+        `UPDATE jobs SET status = 'cancelled', finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         WHERE id = $1 AND status IN ('waiting', 'delayed', 'active')
+           AND (lease_expires_at IS NULL OR lease_expires_at < now())`,
+        [jobId],
+      );
+      return count === 1;
     });
   }
 
@@ -129,7 +155,8 @@ export class JobAttempts {
     returning?: string,
   ): Promise<Record<string, unknown>[]> {
     const [rows, count] = await manager.query(
-      `UPDATE jobs SET ${assignments}, updated_at = now() WHERE id = $1 AND fence = $2 ${returning ? `RETURNING ${returning}` : ''}`,
+      `UPDATE jobs SET ${assignments}, updated_at = now()
+       WHERE id = $1 AND fence = $2 AND status = 'active' ${returning ? `RETURNING ${returning}` : ''}`,
       [ref.jobId, ref.fence, ...values],
     );
     if (count !== 1) throw new StaleAttemptError(ref.jobId);

@@ -8,7 +8,8 @@ import type { QueueName } from '../queues/queue-names';
 
 export type NewJobRecord = Pick<
   JobRecord,
-  'id' | 'queue' | 'type' | 'status' | 'priority' | 'data' | 'maxAttempts' | 'idempotencyKey' | 'createdBy' | 'runAt'
+  | 'id' | 'queue' | 'type' | 'status' | 'priority' | 'data' | 'maxAttempts' | 'idempotencyKey' | 'createdBy' | 'runAt'
+  | 'origin' | 'parentJobId'
 >;
 
 // TypeORM's deep-partial type does not accept `unknown` jsonb values; the columns are typed on JobRecord.

@@ -11,10 +11,11 @@ import { viewOfBullJob, viewOfRecord } from '../jobs/job-view.mapper';
 import { JobRecords } from '../persistence/job-records';
 import type { ClearQueueResult, QueueJobsQuery, QueueStatusView } from './dto/queue-views.dto';
 import type { QueueName } from './queue-names';
-import { QueueRegistry } from './queue-registry';
+import { JobQueue, QueueRegistry } from './queue-registry';
 
 /** How many Redis-only jobs a tenant-filtered listing looks through at most. */
 const REDIS_SCAN_LIMIT = 5_000;
+const CLEAR_PAGE = 500;
 const BULL_STATES: Record<JobStatus, BullState[]> = {
   waiting: ['waiting', 'paused'],
   delayed: ['delayed'],
@@ -83,16 +84,38 @@ export class QueuesService implements OnApplicationBootstrap {
     return this.status(name);
   }
 
-  /** Removes waiting and delayed jobs and marks their records cancelled; running jobs stay. */
+  /**
+   * Removes waiting and delayed jobs and marks their records cancelled; running jobs stay, and so
+   * does the next run of a repeatable job (Bull schedules the run after it only when it starts).
+   */
   async clear(name: QueueName): Promise<ClearQueueResult> {
     const queue = this.queues.get(name);
     const removed: string[] = [];
-    for (const state of ['wait', 'paused', 'delayed'] as const) {
+    for (const state of ['wait', 'paused'] as const) {
       const jobs = await queue.clean(0, state);
       removed.push(...jobs.map((job) => String((job as unknown as { id?: string }).id ?? job)));
     }
+    removed.push(...(await this.removeDelayedExceptRepeatable(queue)));
     if (isPersistedQueue(name)) await this.records.markCancelledAcrossTenants(removed);
     return { name, removed: removed.length };
+  }
+
+  private async removeDelayedExceptRepeatable(queue: JobQueue): Promise<string[]> {
+    const removed: string[] = [];
+    let kept = 0;
+    for (;;) {
+      const page = await queue.getDelayed(kept, kept + CLEAR_PAGE - 1);
+      if (!page.length) return removed;
+      for (const job of page) {
+        if (job?.opts.repeat) {
+          kept += 1;
+        } else if (job) {
+          // A job that turned due meanwhile may be locked by a worker: it is running, so it stays.
+          if (await job.remove().then(() => true, () => false)) removed.push(String(job.id));
+          else kept += 1;
+        }
+      }
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { isSolanaAddress } from '../../src/common/validation/validators';
-import { JOB_TYPE_NAMES, JobType } from '../../src/jobs/job-types';
+import { clientJobTypes, ClientJobType as JobType } from '../../src/jobs/job-types';
 import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { QueueRegistry } from '../../src/queues/queue-registry';
 import { OTHER_WALLET, VALID_PAYLOADS, WALLET } from '../support/payloads';
@@ -133,7 +133,7 @@ describe('Jobs', () => {
       'scheduled-task': () => ({ task: 'queue-metrics-snapshot', queues: 3 }),
     };
 
-    it.each(JOB_TYPE_NAMES)('%s: 201 {id, queue, type, status}, then completed with its result', async (type) => {
+    it.each(clientJobTypes())('%s: 201 {id, queue, type, status}, then completed with its result', async (type) => {
       const tenant = newTenant();
       const response = await submit(test, tenant.user, { type, data: VALID_PAYLOADS[type] }).expect(201);
       expect(response.body).toEqual({ id: expect.stringMatching(UUID), queue: QUEUE_OF[type], type, status: 'waiting' });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
-import type { JobType } from '../../src/jobs/job-types';
+import type { ClientJobType as JobType } from '../../src/jobs/job-types';
 import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { QueueRegistry } from '../../src/queues/queue-registry';
 import { VALID_PAYLOADS } from '../support/payloads';

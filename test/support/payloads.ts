@@ -1,11 +1,11 @@
-import type { JobType } from '../../src/jobs/job-types';
+import type { ClientJobType } from '../../src/jobs/job-types';
 
 /** Two well-known valid base58 public keys (the system program is all ones). */
 export const WALLET = '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin';
 export const OTHER_WALLET = 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v';
 
 /** A valid `data` for every job type: each runs to completion in the sandbox. */
-export const VALID_PAYLOADS: Record<JobType, Record<string, unknown>> = {
+export const VALID_PAYLOADS: Record<ClientJobType, Record<string, unknown>> = {
   'payment-process': { orderId: 'ord_1', amount: 2500, currency: 'usd', paymentMethodId: 'pm_card_visa' },
   'refund-process': { paymentIntentId: 'pi_123', orderId: 'ord_1', amount: 1000, reason: 'requested_by_customer' },
   'nft-mint': {

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { JobOrigin } from '../../jobs/job-envelope';
 import type { JobStatus } from '../../jobs/job-status';
 
 export interface JobErrorDetails {
@@ -51,6 +52,14 @@ export class JobRecord {
 
   @Column('text', { name: 'created_by', nullable: true })
   createdBy: string | null;
+
+  /** Who asked for the job: a client, a schedule, the service itself, or a parent job. */
+  @Column('text')
+  origin: JobOrigin;
+
+  /** The job whose completion enqueued this one (origin `follow-up`). */
+  @Column('uuid', { name: 'parent_job_id', nullable: true })
+  parentJobId: string | null;
 
   @Column('timestamptz', { name: 'cancel_requested_at', nullable: true })
   cancelRequestedAt: Date | null;

@@ -5,7 +5,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { JOB_PRIORITIES, JobPriority } from '../job-status';
-import { JOB_TYPE_NAMES, JOB_TYPES, JobType } from '../job-types';
+import { clientJobTypes, JOB_TYPES, JobType } from '../job-types';
+
+const CLIENT_TYPES = clientJobTypes();
 
 export const MAX_DELAY_MS = 30 * 24 * 3600 * 1000;
 export const MAX_BATCH_SIZE = 1000;
@@ -28,15 +30,15 @@ export class JobOptionsDto {
   idempotencyKey?: string;
 }
 
-@ApiExtraModels(...Object.values(JOB_TYPES).map((definition) => definition.payload))
+@ApiExtraModels(...CLIENT_TYPES.map((type) => JOB_TYPES[type].payload))
 export class SubmitJobRequest {
-  @ApiProperty({ enum: JOB_TYPE_NAMES, example: 'payment-process' })
-  @IsIn(JOB_TYPE_NAMES, { message: `type must be one of: ${JOB_TYPE_NAMES.join(', ')}` })
+  @ApiProperty({ enum: CLIENT_TYPES, example: 'payment-process' })
+  @IsIn(CLIENT_TYPES, { message: `type must be one of: ${CLIENT_TYPES.join(', ')}` })
   type: JobType;
 
   @ApiProperty({
     description: 'The payload of the job type (see the schemas of each type)',
-    oneOf: Object.values(JOB_TYPES).map((definition) => ({ $ref: getSchemaPath(definition.payload) })),
+    oneOf: CLIENT_TYPES.map((type) => ({ $ref: getSchemaPath(JOB_TYPES[type].payload) })),
   })
   @IsObject()
   data: Record<string, unknown>;

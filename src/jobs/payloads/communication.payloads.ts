@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, IsUrl, Length, Matches, MaxLength } from 'class-validator';
 import { IsBoundedObject } from '../../common/validation/validators';
 
 export const EMAIL_TEMPLATES = [
@@ -37,4 +37,19 @@ export class SmsSendPayload {
   @ApiProperty({ maxLength: 1600 })
   @IsString() @Length(1, 1600)
   body: string;
+}
+
+/** Internal: one event delivered to one receiver URL (submitted by the service, never by clients). */
+export class WebhookDeliverPayload {
+  @ApiProperty({ example: 'https://venue.example.com/hooks/tickets', maxLength: 2048 })
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }) @MaxLength(2048)
+  url: string;
+
+  @ApiProperty({ example: 'payment.completed', maxLength: 100 })
+  @IsString() @Length(1, 100) @Matches(/^[a-z0-9_.-]+$/)
+  event: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The event body (≤16 KB as JSON)' })
+  @IsBoundedObject(16_384)
+  body: Record<string, unknown>;
 }

@@ -1,0 +1,88 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { AppConfig } from '../config/app-config';
+import { TenantScope } from '../database/tenant-scope';
+import { JobOutbox, OutboxEntry } from '../persistence/job-outbox';
+import type { QueueName } from '../queues/queue-names';
+import { QueueRegistry } from '../queues/queue-registry';
+
+/** Arbitrary constant naming the advisory lock that lets one relay pass run at a time. */
+export const OUTBOX_RELAY_LOCK = 7_341_003;
+const BATCH = 500;
+
+/**
+ * Moves outbox entries to Redis: right after a commit that left some (wake), and on a sweep
+ * that catches what a crash left behind. An entry is deleted in the transaction that added
+ * its job, so a crash between the two re-adds it: Bull ignores an add for an id it still
+ * holds, and the job's record or idempotency key answers a re-delivery of finished work.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly scope: TenantScope,
+    private readonly outbox: JobOutbox,
+    private readonly queues: QueueRegistry,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.runsWorkers) return;
+    const timer = setInterval(() => this.wake(), this.config.outboxRelayIntervalMs);
+    this.scheduler.addInterval('outbox-relay', timer);
+    this.wake();
+  }
+
+  /** Starts a relay pass now, or right after the one under way. Never throws. */
+  wake(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .then(() => undefined)
+      .catch((error) => this.logger.error({ err: error }, 'Outbox relay failed; the next sweep will try again'))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Relays until the outbox is empty or another process holds the relay; answers how many. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const relayed = await this.relayBatch();
+      total += relayed ?? 0;
+      if (relayed === null || relayed < BATCH) return total;
+    }
+  }
+
+  /** One batch; null when another relay pass holds the lock. */
+  private relayBatch(): Promise<number | null> {
+    return this.scope.system(async (manager) => {
+      const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [OUTBOX_RELAY_LOCK]);
+      if (!locked) return null;
+      const entries = await this.outbox.takeIn(manager, BATCH);
+      for (const [queue, group] of groupByQueue(entries)) {
+        await this.queues.get(queue).addBulk(group.map((entry) => ({ name: entry.envelope.type, data: entry.envelope, opts: entry.options })));
+      }
+      await this.outbox.deleteIn(manager, entries.map((entry) => entry.jobId));
+      if (entries.length) this.logger.debug({ jobs: entries.length }, 'Relayed outbox entries');
+      return entries.length;
+    });
+  }
+}
+
+function groupByQueue(entries: OutboxEntry[]): Map<QueueName, OutboxEntry[]> {
+  const groups = new Map<QueueName, OutboxEntry[]>();
+  for (const entry of entries) groups.set(entry.queue, [...(groups.get(entry.queue) ?? []), entry]);
+  return groups;
+}

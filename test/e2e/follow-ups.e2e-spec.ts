@@ -1,0 +1,130 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { OUTBOX_RELAY_LOCK, OutboxRelay } from '../../src/jobs/outbox-relay';
+import { EmailGateway } from '../../src/notifications/notification.gateways';
+import { FakeEmail } from '../support/fake-email';
+import { VALID_PAYLOADS } from '../support/payloads';
+import { crashWorkers, newRedisPrefix, newTenant, startTestApp, TestApp } from '../support/test-app';
+import { waitFor, waitForJobToFinish } from '../support/wait-for';
+
+const paymentWithReceipt = (orderId: string, email: string) => ({
+  type: 'payment-process',
+  data: { ...VALID_PAYLOADS['payment-process'], orderId, customerEmail: email },
+});
+
+/** Holds the relay's advisory lock from a connection of the test's own: no relay pass can run. */
+async function holdRelay(): Promise<{ release: () => Promise<void> }> {
+  const client = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query('SELECT pg_advisory_xact_lock($1)', [OUTBOX_RELAY_LOCK]);
+  return {
+    release: async () => {
+      await client.query('COMMIT');
+      await client.end();
+    },
+  };
+}
+
+describe('Follow-up jobs through the transactional outbox', () => {
+  const open: TestApp[] = [];
+  const start = async (...args: Parameters<typeof startTestApp>) => {
+    const app = await startTestApp(...args);
+    open.push(app);
+    return app;
+  };
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((app) => app.close().catch(() => undefined)));
+  });
+
+  const followUpsOf = (app: TestApp, parentId: string) =>
+    app.app.get(DataSource).query(`SELECT id, type, status, origin, parent_job_id FROM jobs WHERE parent_job_id = $1`, [parentId]);
+
+  it('a completed payment enqueues its confirmation e-mail as a job of its own, once', async () => {
+    const email = new FakeEmail();
+    const app = await start({ gateways: [{ provide: EmailGateway, useValue: email }] });
+    const tenant = newTenant();
+    const { body } = await app.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`)
+      .send(paymentWithReceipt('ord_receipt', 'buyer@example.com')).expect(201);
+    expect(await waitForJobToFinish(app, tenant.user, body.id)).toMatchObject({ status: 'completed' });
+
+    const [followUp] = await waitFor(async () => {
+      const rows = await followUpsOf(app, body.id);
+      return rows.length && rows[0].status === 'completed' ? rows : undefined;
+    });
+    expect(followUp).toMatchObject({ type: 'email-send', origin: 'follow-up', parent_job_id: body.id });
+    expect(email.sentTo('buyer@example.com')).toBe(1);
+    expect(email.sent[0].text).toContain('ord_receipt');
+    const view = await app.http().get(`/jobs/${followUp.id}`).set('Authorization', `Bearer ${tenant.user}`).expect(200);
+    expect(view.body).toMatchObject({ type: 'email-send', status: 'completed' });
+    expect(await app.app.get(DataSource).query(`SELECT * FROM job_outbox WHERE job_id = $1`, [followUp.id])).toEqual([]);
+  });
+
+  it('a worker that dies between the completion commit and the relay loses no follow-up, and a restart makes exactly one', async () => {
+    const prefix = newRedisPrefix();
+    const tenant = newTenant();
+    const relay = await holdRelay();
+    let released = false;
+    try {
+      const dyingEmail = new FakeEmail();
+      const dying = await start({ redisPrefix: prefix, gateways: [{ provide: EmailGateway, useValue: dyingEmail }] });
+      const { body } = await dying.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`)
+        .send(paymentWithReceipt('ord_crash_relay', 'crash@example.com')).expect(201);
+      expect(await waitForJobToFinish(dying, tenant.user, body.id)).toMatchObject({ status: 'completed' });
+
+      // Committed with the payment: the e-mail's record and its outbox entry; Redis has nothing yet.
+      const db = dying.app.get(DataSource);
+      const [followUp] = await followUpsOf(dying, body.id);
+      expect(followUp).toMatchObject({ type: 'email-send', status: 'waiting' });
+      expect(await db.query(`SELECT job_id FROM job_outbox WHERE job_id = $1`, [followUp.id])).toHaveLength(1);
+      const { QueueRegistry } = await import('../../src/queues/queue-registry');
+      expect(await dying.app.get(QueueRegistry).get('communication').getJob(followUp.id)).toBeNull();
+
+      await crashWorkers(dying);
+      await dying.close();
+      await relay.release();
+      released = true;
+
+      const email = new FakeEmail();
+      const restarted = await start({ redisPrefix: prefix, env: { OUTBOX_RELAY_INTERVAL_MS: '200' }, gateways: [{ provide: EmailGateway, useValue: email }] });
+      expect(await waitForJobToFinish(restarted, tenant.user, followUp.id, 20_000)).toMatchObject({ status: 'completed' });
+      expect(await followUpsOf(restarted, body.id)).toHaveLength(1);
+      expect(email.sentTo('crash@example.com') + dyingEmail.sentTo('crash@example.com')).toBe(1);
+      expect(await restarted.app.get(DataSource).query(`SELECT job_id FROM job_outbox WHERE job_id = $1`, [followUp.id])).toEqual([]);
+    } finally {
+      if (!released) await relay.release();
+    }
+  });
+
+  it('relaying an entry again (a crash after the add, before its delete) makes no second job or e-mail', async () => {
+    const email = new FakeEmail();
+    const app = await start({ gateways: [{ provide: EmailGateway, useValue: email }] });
+    const tenant = newTenant();
+    const relay = await holdRelay();
+    let entry: Record<string, unknown>;
+    let followUpId: string;
+    try {
+      const { body } = await app.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`)
+        .send(paymentWithReceipt('ord_relay_twice', 'twice@example.com')).expect(201);
+      await waitForJobToFinish(app, tenant.user, body.id);
+      [{ id: followUpId }] = await followUpsOf(app, body.id);
+      [entry] = await app.app.get(DataSource).query(`SELECT * FROM job_outbox WHERE job_id = $1`, [followUpId]);
+    } finally {
+      await relay.release();
+    }
+    await app.app.get(OutboxRelay).drain();
+    expect(await waitForJobToFinish(app, tenant.user, followUpId, 20_000)).toMatchObject({ status: 'completed' });
+
+    // The same entry once more, as if the relay had died after Bull's add and before the delete.
+    await app.app.get(DataSource).query(
+      `INSERT INTO job_outbox (job_id, tenant_id, queue, type, envelope, options, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [entry.job_id, entry.tenant_id, entry.queue, entry.type, entry.envelope, entry.options, entry.created_at],
+    );
+    expect(await app.app.get(OutboxRelay).drain()).toBe(1);
+    const { QueueRegistry } = await import('../../src/queues/queue-registry');
+    const queue = app.app.get(QueueRegistry).get('communication');
+    await waitFor(async () => ((await queue.getJobCounts()).waiting + (await queue.getJobCounts()).active === 0 ? true : undefined));
+    expect(await app.app.get(DataSource).query(`SELECT status, attempts FROM jobs WHERE id = $1`, [followUpId])).toEqual([{ status: 'completed', attempts: 1 }]);
+    expect(email.sentTo('twice@example.com')).toBe(1);
+  });
+});
