@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { TenantScope } from '../database/tenant-scope';
-import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
-import type { CleanupPayload, CleanupTarget } from '../jobs/payloads/background.payloads';
-import { QueueRegistry } from '../queues/queue-registry';
+import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
+import type { CleanupPayload, CleanupTarget } from '../job-definitions/payloads/background.payloads';
+import { QueueRegistry } from '../queue-store/queue-registry';
 
 type Removed = Partial<Record<Exclude<CleanupTarget, 'all'>, number>>;
 const COMPLETED_SCAN_LIMIT = 5_000;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { TenantScope } from '../database/tenant-scope';
-import { HandlesJob, JobHandler } from '../jobs/job-handler';
-import type { ScheduledTaskPayload } from '../jobs/payloads/background.payloads';
-import { QueueRegistry } from '../queues/queue-registry';
+import { HandlesJob, JobHandler } from '../job-definitions/job-handler';
+import type { ScheduledTaskPayload } from '../job-definitions/payloads/background.payloads';
+import { QueueRegistry } from '../queue-store/queue-registry';
 
 type TaskResult = { task: string; queues: number };
 

@@ -1,4 +1,4 @@
-import { JOB_TYPE_NAMES, JobType } from '../jobs/job-types';
+import { JOB_TYPE_NAMES, JobType } from '../job-definitions/job-types';
 
 export const BACKOFF_KINDS = ['exponential', 'fixed', 'linear'] as const;
 export type BackoffKind = (typeof BACKOFF_KINDS)[number];

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { TenantScope } from '../database/tenant-scope';
-import { JOB_TYPES, JobType } from '../jobs/job-types';
+import { JOB_TYPES, JobType } from '../job-definitions/job-types';
 import { canonicalJson } from './canonical-json';
 
 export type Reservation =

@@ -3,11 +3,11 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Job } from 'bull';
 import { AppConfig } from '../config/app-config';
 import { TenantScope } from '../database/tenant-scope';
-import type { QueueName } from '../queues/queue-names';
-import { QueueRegistry } from '../queues/queue-registry';
-import type { JobEnvelope } from './job-envelope';
+import type { QueueName } from '../job-definitions/queue-names';
+import { QueueRegistry } from '../queue-store/queue-registry';
+import type { JobEnvelope } from '../job-definitions/job-envelope';
 import { retryOptionsFor } from './job-options';
-import type { JobType } from './job-types';
+import type { JobType } from '../job-definitions/job-types';
 
 interface PendingRecord {
   id: string;

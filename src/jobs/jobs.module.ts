@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { DeadLetterStoreModule } from '../dlq/dead-letter-store.module';
+import { DeadLetterStoreModule } from '../dead-letters/dead-letter-store.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { PersistenceModule } from '../persistence/persistence.module';
 import { QueuesModule } from '../queues/queues.module';

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { JobRecord } from '../database/entities/job-record.entity';
+import { JobRecord } from './job-record.entity';
 import { TenantScope } from '../database/tenant-scope';
-import type { JobStatus } from '../jobs/job-status';
-import type { QueueName } from '../queues/queue-names';
+import type { JobStatus } from '../job-definitions/job-status';
+import type { QueueName } from '../job-definitions/queue-names';
 
 export type NewJobRecord = Pick<
   JobRecord,

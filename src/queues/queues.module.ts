@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { QueueRecord } from '../database/entities/queue-record.entity';
+import { QueueRecord } from '../queue-store/queue-record.entity';
 import { PersistenceModule } from '../persistence/persistence.module';
-import { BullQueuesModule } from './bull.config';
-import { QueueRegistry } from './queue-registry';
+import { BullQueuesModule } from '../queue-store/bull.config';
+import { QueueRegistry } from '../queue-store/queue-registry';
 import { QueuesController } from './queues.controller';
 import { QueuesService } from './queues.service';
 

@@ -3,15 +3,15 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { JobStatus as BullState } from 'bull';
 import { Repository } from 'typeorm';
 import { AuthUser, isAdmin } from '../common/auth/auth-user';
-import { QueueRecord } from '../database/entities/queue-record.entity';
+import { QueueRecord } from '../queue-store/queue-record.entity';
 import type { JobPage } from '../jobs/dto/job-views.dto';
-import type { JobStatus } from '../jobs/job-status';
-import { isPersistedQueue } from '../jobs/job-types';
+import type { JobStatus } from '../job-definitions/job-status';
+import { isPersistedQueue } from '../job-definitions/job-types';
 import { viewOfBullJob, viewOfRecord } from '../jobs/job-view.mapper';
 import { JobRecords } from '../persistence/job-records';
 import type { ClearQueueResult, QueueJobsQuery, QueueStatusView } from './dto/queue-views.dto';
-import type { QueueName } from './queue-names';
-import { QueueRegistry } from './queue-registry';
+import type { QueueName } from '../job-definitions/queue-names';
+import { QueueRegistry } from '../queue-store/queue-registry';
 
 /** How many Redis-only jobs a tenant-filtered listing looks through at most. */
 const REDIS_SCAN_LIMIT = 5_000;

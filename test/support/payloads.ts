@@ -1,4 +1,4 @@
-import type { JobType } from '../../src/jobs/job-types';
+import type { JobType } from '../../src/job-definitions/job-types';
 
 /** Two well-known valid base58 public keys (the system program is all ones). */
 export const WALLET = '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin';

@@ -4,8 +4,8 @@ import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min,
   ValidateNested,
 } from 'class-validator';
-import { JOB_PRIORITIES, JobPriority } from '../job-status';
-import { JOB_TYPE_NAMES, JOB_TYPES, JobType } from '../job-types';
+import { JOB_PRIORITIES, JobPriority } from '../../job-definitions/job-status';
+import { JOB_TYPE_NAMES, JOB_TYPES, JobType } from '../../job-definitions/job-types';
 
 export const MAX_DELAY_MS = 30 * 24 * 3600 * 1000;
 export const MAX_BATCH_SIZE = 1000;

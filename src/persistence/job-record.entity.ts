@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { JobStatus } from '../../jobs/job-status';
+import type { JobStatus } from '../job-definitions/job-status';
 
 export interface JobErrorDetails {
   type: string;
