@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { QueuesModule } from '../queues/queues.module';
+import { QueueStoreModule } from '../queue-store/queue-store.module';
 import { AnalyticsHandler } from './analytics.handler';
 import { CleanupHandler } from './cleanup.handler';
 import { ScheduledTaskHandler } from './scheduled-task.handler';
 
 @Module({
-  imports: [QueuesModule],
+  imports: [QueueStoreModule],
   providers: [AnalyticsHandler, CleanupHandler, ScheduledTaskHandler],
 })
 export class BackgroundModule {}

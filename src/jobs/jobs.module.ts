@@ -3,7 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { DeadLetterStoreModule } from '../dead-letters/dead-letter-store.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { PersistenceModule } from '../persistence/persistence.module';
-import { QueuesModule } from '../queues/queues.module';
+import { QueueStoreModule } from '../queue-store/queue-store.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { CancellationFlags } from './cancellation-flags';
 import { JobEnqueuer } from './job-enqueuer';
@@ -17,7 +17,7 @@ import { LeaseKeeper } from './lease-keeper';
 import { ProviderGuard } from './provider-guard';
 
 @Module({
-  imports: [DiscoveryModule, PersistenceModule, QueuesModule, IdempotencyModule, DeadLetterStoreModule, RateLimitModule],
+  imports: [DiscoveryModule, PersistenceModule, QueueStoreModule, IdempotencyModule, DeadLetterStoreModule, RateLimitModule],
   controllers: [JobsController],
   providers: [
     JobsService,

@@ -1,9 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { JobStatus as BullState } from 'bull';
-import { Repository } from 'typeorm';
 import { AuthUser, isAdmin } from '../common/auth/auth-user';
-import { QueueRecord } from '../queue-store/queue-record.entity';
 import type { JobPage } from '../jobs/dto/job-views.dto';
 import type { JobStatus } from '../job-definitions/job-status';
 import { isPersistedQueue } from '../job-definitions/job-types';
@@ -11,6 +8,7 @@ import { viewOfBullJob, viewOfRecord } from '../jobs/job-view.mapper';
 import { JobRecords } from '../persistence/job-records';
 import type { ClearQueueResult, QueueJobsQuery, QueueStatusView } from './dto/queue-views.dto';
 import type { QueueName } from '../job-definitions/queue-names';
+import { QueueRecords } from '../queue-store/queue-records';
 import { QueueRegistry } from '../queue-store/queue-registry';
 
 /** How many Redis-only jobs a tenant-filtered listing looks through at most. */
@@ -31,14 +29,14 @@ export class QueuesService implements OnApplicationBootstrap {
   constructor(
     private readonly queues: QueueRegistry,
     private readonly records: JobRecords,
-    @InjectRepository(QueueRecord) private readonly queueRecords: Repository<QueueRecord>,
+    private readonly queueRecords: QueueRecords,
   ) {}
 
   /** Redis keeps nothing across a restart here, so the paused state on record is put back. */
   async onApplicationBootstrap(): Promise<void> {
-    for (const record of await this.queueRecords.findBy({ paused: true })) {
-      await this.queues.get(record.name as QueueName).pause();
-      this.logger.log(`Queue ${record.name} is paused (as on record)`);
+    for (const name of await this.queueRecords.pausedQueueNames()) {
+      await this.queues.get(name).pause();
+      this.logger.log(`Queue ${name} is paused (as on record)`);
     }
   }
 
@@ -73,13 +71,13 @@ export class QueuesService implements OnApplicationBootstrap {
 
   async pause(name: QueueName): Promise<QueueStatusView> {
     await this.queues.get(name).pause();
-    await this.queueRecords.update({ name }, { paused: true, pausedAt: new Date() });
+    await this.queueRecords.markPaused(name);
     return this.status(name);
   }
 
   async resume(name: QueueName): Promise<QueueStatusView> {
     await this.queues.get(name).resume();
-    await this.queueRecords.update({ name }, { paused: false, pausedAt: null });
+    await this.queueRecords.markResumed(name);
     return this.status(name);
   }
 
