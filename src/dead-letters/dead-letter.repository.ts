@@ -14,6 +14,9 @@ export interface DeadLetterFilter {
   to?: Date;
 }
 
+/** A new entry: everything but what the table fills in. */
+export type NewDeadLetter = Omit<DeadLetterJob, 'id' | 'createdAt'>;
+
 export interface GroupCount {
   key: string;
   count: number;
@@ -42,6 +45,15 @@ const EXPORT_CURSOR = 'dlq_export';
 @Injectable()
 export class DeadLetterRepository {
   constructor(private readonly scope: TenantScope) {}
+
+  /** Writes an entry for a job that failed for good; answers its id. */
+  add(entry: NewDeadLetter): Promise<string> {
+    return this.scope.run(entry.tenantId, async (manager) => {
+      // The cast: TypeORM's deep-partial type does not accept `unknown` jsonb values.
+      const inserted = await manager.insert(DeadLetterJob, { ...entry } as QueryDeepPartialEntity<DeadLetterJob>);
+      return String(inserted.identifiers[0]?.id);
+    });
+  }
 
   /** Newest first. */
   list(tenantId: string, filter: DeadLetterFilter, limit: number, offset: number) {

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { TenantScope } from '../database/tenant-scope';
-import { AlertRecord, AlertSeverity } from './alert-record.entity';
+import type { AlertSeverity } from './alert-record.entity';
+import { AlertRecords } from './alert-records';
 
 export interface NewAlert {
   tenantId: string;
@@ -16,19 +15,16 @@ export interface NewAlert {
 /** Writes alerts to the tenant's alert history; notifying people about them comes later. */
 @Injectable()
 export class AlertsService {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(private readonly records: AlertRecords) {}
 
   async raise(alert: NewAlert): Promise<void> {
-    await this.scope.run(alert.tenantId, async (manager) => {
-      // The cast: TypeORM's deep-partial type does not accept `unknown` jsonb values.
-      await manager.insert(AlertRecord, {
-        tenantId: alert.tenantId,
-        severity: alert.severity,
-        kind: alert.kind,
-        queue: alert.queue ?? null,
-        message: alert.message,
-        details: alert.details ?? {},
-      } as QueryDeepPartialEntity<AlertRecord>);
+    await this.records.insert({
+      tenantId: alert.tenantId,
+      severity: alert.severity,
+      kind: alert.kind,
+      queue: alert.queue ?? null,
+      message: alert.message,
+      details: alert.details ?? {},
     });
   }
 }
