@@ -17,7 +17,7 @@ import { TenantScope } from './tenant-scope';
         if (!config.isProduction && (await ensureDatabaseExists(config.database.url))) {
           new Logger('Database').log('Created the database named in DATABASE_URL');
         }
-        return { ...dataSourceOptions(config), migrationsRun: !config.isProduction };
+        return { ...dataSourceOptions(config), autoLoadEntities: true, migrationsRun: !config.isProduction };
       },
     }),
   ],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { JobRecord } from '../../src/database/entities';
+import { JobRecord } from '../../src/persistence/job-record.entity';
 import { TenantScope } from '../../src/database/tenant-scope';
 import { DeadLetterEntry, DeadLetterRecorder } from '../../src/dead-letters/dead-letter-recorder';
 import { DeadLetterJob } from '../../src/dead-letters/dead-letter.entity';
