@@ -1,6 +1,7 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
+import { AdvisoryLocks } from './advisory-lock';
 import { dataSourceOptions } from './data-source-options';
 import { ensureDatabaseExists } from './ensure-database';
 import { RedisPolicyCheck } from './redis-policy.check';
@@ -21,7 +22,7 @@ import { TenantScope } from './tenant-scope';
       },
     }),
   ],
-  providers: [TenantScope, RedisClient, RedisPolicyCheck],
-  exports: [TenantScope, RedisClient],
+  providers: [TenantScope, AdvisoryLocks, RedisClient, RedisPolicyCheck],
+  exports: [TenantScope, AdvisoryLocks, RedisClient],
 })
 export class DatabaseModule {}

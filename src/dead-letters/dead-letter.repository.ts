@@ -37,8 +37,6 @@ export interface ErrorGroup {
   sampleMessage: string;
 }
 
-/** One name for the retention lock, so every instance contends for the same one. */
-const RETENTION_LOCK = 'queue-service:dlq-retention';
 const EXPORT_CURSOR = 'dlq_export';
 
 /** All reads and writes of dead_letter_jobs behind the DLQ routes; tenant work runs under RLS. */
@@ -163,21 +161,17 @@ export class DeadLetterRepository {
   }
 
   /**
-   * Deletes every tenant's entries created before `cutoff`. Answers null, doing nothing, while
-   * another instance holds the retention lock (released when its transaction ends).
+   * Deletes the entries created before `cutoff` that the caller's transaction sees: every
+   * tenant's under the system role (retention), one tenant's under RLS (cleanup job).
    */
-  removeCreatedBefore(cutoff: Date): Promise<number | null> {
-    return this.scope.system(async (manager) => {
-      const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [RETENTION_LOCK]);
-      if (!locked) return null;
-      const result = await manager
-        .createQueryBuilder()
-        .delete()
-        .from(DeadLetterJob)
-        .where('created_at < :cutoff', { cutoff })
-        .execute();
-      return result.affected ?? 0;
-    });
+  async deleteCreatedBeforeIn(manager: EntityManager, cutoff: Date): Promise<number> {
+    const result = await manager
+      .createQueryBuilder()
+      .delete()
+      .from(DeadLetterJob)
+      .where('created_at < :cutoff', { cutoff })
+      .execute();
+    return result.affected ?? 0;
   }
 }
 
