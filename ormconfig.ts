@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from './src/config/app-config';
 import { validateEnvironment } from './src/config/environment';
@@ -10,4 +11,8 @@ try {
   // No .env file: the environment alone configures the CLI.
 }
 
-export default new DataSource(dataSourceOptions(new AppConfig(validateEnvironment(process.env))));
+// Running migrations needs no entities; migration:generate compares them with the schema, so the CLI finds them all.
+export default new DataSource({
+  ...dataSourceOptions(new AppConfig(validateEnvironment(process.env))),
+  entities: [join(__dirname, 'src/**/*.entity.{ts,js}')],
+});

@@ -2,8 +2,8 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Public } from './common/auth/decorators';
 import { AppConfig } from './config/app-config';
-import { QUEUE_NAMES } from './queues/queue-names';
-import { JOB_TYPE_NAMES } from './jobs/job-types';
+import { QUEUE_NAMES } from './job-definitions/queue-names';
+import { JOB_TYPE_NAMES } from './job-definitions/job-types';
 
 export class ServiceInfo {
   @ApiProperty({ example: 'queue-service' }) name: string;

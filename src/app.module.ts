@@ -12,7 +12,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { NftModule } from './nft/nft.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PaymentsModule } from './payments/payments.module';
-import { BullRootModule } from './queues/bull.config';
+import { BullRootModule } from './queue-store/bull.config';
 import { QueuesModule } from './queues/queues.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RedisClient } from '../database/redis.provider';
-import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
-import type { AnalyticsProcessPayload } from '../jobs/payloads/background.payloads';
+import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
+import type { AnalyticsProcessPayload } from '../job-definitions/payloads/background.payloads';
 
 const RETENTION_SECONDS = 90 * 24 * 3600;
 type AnalyticsResult = { event: string; day: string; count: number };

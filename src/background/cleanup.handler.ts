@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { TenantScope } from '../database/tenant-scope';
-import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
-import type { CleanupPayload, CleanupTarget } from '../jobs/payloads/background.payloads';
-import { QueueRegistry } from '../queues/queue-registry';
+import { DeadLetterRepository } from '../dead-letters/dead-letter.repository';
+import { IdempotencyKeys } from '../idempotency/idempotency-keys';
+import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
+import type { CleanupPayload, CleanupTarget } from '../job-definitions/payloads/background.payloads';
+import { JobRecords } from '../persistence/job-records';
+import { QueueRegistry } from '../queue-store/queue-registry';
 
 type Removed = Partial<Record<Exclude<CleanupTarget, 'all'>, number>>;
 const COMPLETED_SCAN_LIMIT = 5_000;
@@ -14,6 +18,9 @@ export class CleanupHandler implements JobHandler<'cleanup', { removed: Removed 
   constructor(
     private readonly scope: TenantScope,
     private readonly queues: QueueRegistry,
+    private readonly records: JobRecords,
+    private readonly idempotencyKeys: IdempotencyKeys,
+    private readonly deadLetters: DeadLetterRepository,
   ) {}
 
   async execute(payload: CleanupPayload, context: JobContext): Promise<{ removed: Removed }> {
@@ -21,16 +28,15 @@ export class CleanupHandler implements JobHandler<'cleanup', { removed: Removed 
     const wants = (target: Exclude<CleanupTarget, 'all'>) => payload.target === 'all' || payload.target === target;
     const removed: Removed = {};
     if (wants('completed-jobs')) removed['completed-jobs'] = await this.removeCompletedJobs(context.tenantId, cutoff);
-    const statements: [Exclude<CleanupTarget, 'all'>, string][] = [
-      ['job-records', `DELETE FROM jobs WHERE status IN ('completed','failed','cancelled') AND finished_at < $1`],
-      ['idempotency-keys', `DELETE FROM idempotency_keys WHERE expires_at < $1`],
-      ['dead-letter', `DELETE FROM dead_letter_jobs WHERE created_at < $1`],
+    const deletions: [Exclude<CleanupTarget, 'all'>, (manager: EntityManager) => Promise<number>][] = [
+      ['job-records', (manager) => this.records.deleteFinishedBeforeIn(manager, cutoff)],
+      ['idempotency-keys', (manager) => this.idempotencyKeys.deleteExpiredIn(manager, cutoff)],
+      ['dead-letter', (manager) => this.deadLetters.deleteCreatedBeforeIn(manager, cutoff)],
     ];
     await this.scope.run(context.tenantId, async (manager) => {
-      for (const [target, sql] of statements) {
+      for (const [target, deleteOlder] of deletions) {
         if (!wants(target)) continue;
-        const [, count] = (await manager.query(sql, [cutoff])) as [unknown, number];
-        removed[target] = count;
+        removed[target] = await deleteOlder(manager);
       }
     });
     return { removed };

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { TenantScope } from '../database/tenant-scope';
-import { HandlesJob, JobHandler } from '../jobs/job-handler';
-import type { ScheduledTaskPayload } from '../jobs/payloads/background.payloads';
-import { QueueRegistry } from '../queues/queue-registry';
+import { HandlesJob, JobHandler } from '../job-definitions/job-handler';
+import type { ScheduledTaskPayload } from '../job-definitions/payloads/background.payloads';
+import { QueueMetrics } from '../monitoring/queue-metrics';
+import { QueueRegistry } from '../queue-store/queue-registry';
 
 type TaskResult = { task: string; queues: number };
 
@@ -11,8 +11,8 @@ type TaskResult = { task: string; queues: number };
 @HandlesJob('scheduled-task')
 export class ScheduledTaskHandler implements JobHandler<'scheduled-task', TaskResult> {
   constructor(
-    private readonly scope: TenantScope,
     private readonly queues: QueueRegistry,
+    private readonly metrics: QueueMetrics,
   ) {}
 
   async execute(payload: ScheduledTaskPayload): Promise<TaskResult> {
@@ -24,21 +24,14 @@ export class ScheduledTaskHandler implements JobHandler<'scheduled-task', TaskRe
 
   /** One `queue_metrics` row per queue with its current counts. */
   private async snapshotQueueMetrics(): Promise<number> {
-    const rows = await Promise.all(
+    const snapshots = await Promise.all(
       this.queues.all().map(async ({ name, queue }) => {
         const [counts, paused] = await Promise.all([queue.getJobCounts(), queue.isPaused()]);
-        return [name, counts.waiting, counts.active, counts.delayed, counts.completed, counts.failed, paused];
+        const { waiting, active, delayed, completed, failed } = counts;
+        return { queue: name, waiting, active, delayed, completed, failed, paused };
       }),
     );
-    await this.scope.system(async (manager) => {
-      for (const row of rows) {
-        await manager.query(
-          `INSERT INTO queue_metrics (queue, waiting, active, delayed, completed, failed, paused)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          row,
-        );
-      }
-    });
-    return rows.length;
+    await this.metrics.insert(snapshots);
+    return snapshots.length;
   }
 }

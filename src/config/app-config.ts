@@ -1,4 +1,4 @@
-import type { JobType } from '../jobs/job-types';
+import type { JobType } from '../job-definitions/job-types';
 import { RateLimitConfig } from './rate-limits.config';
 import { AppRole, Environment, NodeEnv } from './environment';
 import { resolveRetryStrategies, RetryStrategy } from './retry-strategies.config';

@@ -1,5 +1,5 @@
 import type { JobOptions } from 'bull';
-import type { QueueName } from '../queues/queue-names';
+import type { QueueName } from '../job-definitions/queue-names';
 
 export interface QueueDefinition {
   /** How many jobs one worker process runs at once on this queue. */

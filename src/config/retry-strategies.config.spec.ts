@@ -1,5 +1,5 @@
-import { JobDeferral, PermanentJobError, TransientJobError } from '../jobs/job-errors';
-import { jobBackoff } from '../jobs/retry-backoff';
+import { JobDeferral, PermanentJobError, TransientJobError } from '../job-definitions/job-errors';
+import { jobBackoff } from '../job-definitions/retry-backoff';
 import {
   DEFAULT_RETRY_STRATEGIES, InvalidRetryStrategyError, resolveRetryStrategies, RetryStrategy, retryDelayMs,
 } from './retry-strategies.config';

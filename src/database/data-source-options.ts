@@ -3,16 +3,18 @@ import { BaselineQueue1764201600001 } from '../../migrations/001-baseline-queue'
 import { ReliableExecution1764201600002 } from '../../migrations/002-reliable-execution';
 import { OutboxAndOrigins1764201600003 } from '../../migrations/003-outbox-and-origins';
 import { AppConfig } from '../config/app-config';
-import { ENTITIES } from './entities';
 
 export const MIGRATIONS = [BaselineQueue1764201600001, ReliableExecution1764201600002, OutboxAndOrigins1764201600003];
 
-/** One definition of the connection, shared by the service and the TypeORM CLI (ormconfig.ts). */
+/**
+ * One definition of the connection, shared by the service and the TypeORM CLI (ormconfig.ts).
+ * It lists no entities: in the service each module registers its own (autoLoadEntities), and
+ * migrations need none.
+ */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   return {
     type: 'postgres',
     url: config.database.url,
-    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',

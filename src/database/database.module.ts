@@ -1,6 +1,7 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
+import { AdvisoryLocks } from './advisory-lock';
 import { dataSourceOptions } from './data-source-options';
 import { ensureDatabaseExists } from './ensure-database';
 import { RedisPolicyCheck } from './redis-policy.check';
@@ -17,11 +18,11 @@ import { TenantScope } from './tenant-scope';
         if (!config.isProduction && (await ensureDatabaseExists(config.database.url))) {
           new Logger('Database').log('Created the database named in DATABASE_URL');
         }
-        return { ...dataSourceOptions(config), migrationsRun: !config.isProduction };
+        return { ...dataSourceOptions(config), autoLoadEntities: true, migrationsRun: !config.isProduction };
       },
     }),
   ],
-  providers: [TenantScope, RedisClient, RedisPolicyCheck],
-  exports: [TenantScope, RedisClient],
+  providers: [TenantScope, AdvisoryLocks, RedisClient, RedisPolicyCheck],
+  exports: [TenantScope, AdvisoryLocks, RedisClient],
 })
 export class DatabaseModule {}

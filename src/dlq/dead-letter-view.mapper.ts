@@ -1,6 +1,6 @@
-import type { DeadLetterJob } from './dead-letter.entity';
+import type { DeadLetterJob } from '../dead-letters/dead-letter.entity';
 import type { DeadLetterView } from './dto/dlq-views.dto';
-import type { DeadLetterFilter } from './dead-letter.repository';
+import type { DeadLetterFilter } from '../dead-letters/dead-letter.repository';
 import type { DlqFilterDto } from './dto/dlq-filter.dto';
 
 export function viewOfEntry(entry: DeadLetterJob): DeadLetterView {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import type { DeadLetterJob } from './dead-letter.entity';
-import type { DeadLetterRepository } from './dead-letter.repository';
+import type { DeadLetterJob } from '../dead-letters/dead-letter.entity';
+import type { DeadLetterRepository } from '../dead-letters/dead-letter.repository';
 import { DlqExporter, ExportAbortedError } from './dlq-exporter';
 
 function entries(count: number, offset = 0): DeadLetterJob[] {

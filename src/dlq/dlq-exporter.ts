@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Writable } from 'node:stream';
-import { DeadLetterRepository, DeadLetterFilter } from './dead-letter.repository';
+import { DeadLetterRepository, DeadLetterFilter } from '../dead-letters/dead-letter.repository';
 import { viewOfEntry } from './dead-letter-view.mapper';
 import { ExportDocument } from './dlq-export.format';
 import type { ExportFormat } from './dto/dlq-filter.dto';

@@ -1,21 +1,14 @@
 import { Module } from '@nestjs/common';
+import { DeadLetterStoreModule } from '../dead-letters/dead-letter-store.module';
 import { JobsModule } from '../jobs/jobs.module';
-import { DeadLetterRepository } from './dead-letter.repository';
 import { DlqController } from './dlq.controller';
 import { DlqExporter } from './dlq-exporter';
-import { DlqRetention } from './dlq-retention';
 import { DlqService } from './dlq.service';
 
-/** The DLQ routes and retention. Recording entries is DeadLetterStoreModule's job. */
+/** The DLQ routes. Recording, storing and retention of entries are DeadLetterStoreModule's. */
 @Module({
-  // Crons run through the ScheduleModule.forRoot() of AppModule.
-  imports: [JobsModule],
+  imports: [JobsModule, DeadLetterStoreModule],
   controllers: [DlqController],
-  providers: [
-    DlqService,
-    DeadLetterRepository,
-    DlqExporter,
-    DlqRetention,
-  ],
+  providers: [DlqService, DlqExporter],
 })
 export class DlqModule {}

@@ -1,10 +1,10 @@
 import { ConflictException, HttpException, Injectable, NotFoundException } from '@nestjs/common';
 import type { AuthUser } from '../common/auth/auth-user';
 import type { JobSummary } from '../jobs/dto/job-views.dto';
-import { isJobType, JobType } from '../jobs/job-types';
+import { isJobType, JobType } from '../job-definitions/job-types';
 import { JobsService } from '../jobs/jobs.service';
-import { DeadLetterJob } from './dead-letter.entity';
-import { DeadLetterRepository } from './dead-letter.repository';
+import { DeadLetterJob } from '../dead-letters/dead-letter.entity';
+import { DeadLetterRepository } from '../dead-letters/dead-letter.repository';
 import { filterOf, viewOfEntry } from './dead-letter-view.mapper';
 import { BulkRetryRequest, DEFAULT_BULK_RETRY_LIMIT } from './dto/bulk-retry.dto';
 import type { DlqFilterDto, DlqListQuery } from './dto/dlq-filter.dto';

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { IdempotencyKeys } from './idempotency-keys';
 import { IdempotencyService } from './idempotency.service';
 
 @Module({
-  providers: [IdempotencyService],
-  exports: [IdempotencyService],
+  providers: [IdempotencyService, IdempotencyKeys],
+  exports: [IdempotencyService, IdempotencyKeys],
 })
 export class IdempotencyModule {}

@@ -3,17 +3,17 @@ import { Cron, CronExpression } from '@nestjs/schedule';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { AdvisoryLocks } from '../database/advisory-lock';
 import { TenantScope } from '../database/tenant-scope';
-import { JOB_TYPES, JobType } from '../jobs/job-types';
+import { JOB_TYPES, JobType } from '../job-definitions/job-types';
 import { canonicalJson } from './canonical-json';
+import { IdempotencyKeys } from './idempotency-keys';
 
 export type Reservation =
   | { reserved: true }
   | { reserved: false; jobId: string; sameRequest: boolean };
 
 export const IDEMPOTENCY_CLEANUP_CRON = CronExpression.EVERY_HOUR;
-/** Arbitrary constant naming the advisory lock that lets one instance run the cleanup. */
-const CLEANUP_LOCK = 7_341_001;
 
 /**
  * Idempotency keys per tenant, backed by `idempotency_keys`: at the API a key maps to the
@@ -26,6 +26,8 @@ export class IdempotencyService {
   constructor(
     private readonly config: AppConfig,
     private readonly scope: TenantScope,
+    private readonly keys: IdempotencyKeys,
+    private readonly locks: AdvisoryLocks,
   ) {}
 
   /**
@@ -49,45 +51,25 @@ export class IdempotencyService {
    * serialize on its primary key, so exactly one wins.
    */
   async reserve(manager: EntityManager, tenantId: string, key: string, jobId: string, requestHash: string): Promise<Reservation> {
-    const claimed = await manager.query(
-      `INSERT INTO idempotency_keys (tenant_id, key, job_id, request_hash, status, expires_at)
-       VALUES ($1, $2, $3, $4, 'pending', now() + make_interval(secs => $5))
-       ON CONFLICT (tenant_id, key) DO UPDATE
-         SET job_id = EXCLUDED.job_id, request_hash = EXCLUDED.request_hash, status = 'pending',
-             result = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
-         WHERE idempotency_keys.expires_at < now()
-       RETURNING job_id`,
-      [tenantId, key, jobId, requestHash, this.config.idempotencyTtlMs / 1000],
-    );
-    if (claimed.length) return { reserved: true };
-    const [holder] = await manager.query(
-      `SELECT job_id, request_hash FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`,
-      [tenantId, key],
-    );
-    return { reserved: false, jobId: holder.job_id, sameRequest: holder.request_hash === requestHash };
+    const ttlSeconds = this.config.idempotencyTtlMs / 1000;
+    if (await this.keys.claimIn(manager, { tenantId, key, jobId, requestHash, ttlSeconds })) return { reserved: true };
+    const holder = await this.keys.holderIn(manager, tenantId, key);
+    return { reserved: false, jobId: holder.jobId, sameRequest: holder.requestHash === requestHash };
   }
 
   /** Gives a key back when its submission could not be enqueued. */
   async release(manager: EntityManager, key: string, jobId: string): Promise<void> {
-    await manager.query(`DELETE FROM idempotency_keys WHERE key = $1 AND job_id = $2`, [key, jobId]);
+    await this.keys.deleteIn(manager, key, jobId);
   }
 
   /** The stored result when work under this key has completed; undefined otherwise. */
-  async check(tenantId: string, key: string): Promise<object | undefined> {
-    const rows = await this.scope.run(tenantId, (manager) =>
-      manager.query(`SELECT result FROM idempotency_keys WHERE key = $1 AND status = 'completed'`, [key]),
-    );
-    return rows.length ? (rows[0].result ?? {}) : undefined;
+  check(tenantId: string, key: string): Promise<object | undefined> {
+    return this.keys.completedResult(tenantId, key);
   }
 
   /** Marks the key completed with its result, in the caller's transaction. */
   async store(manager: EntityManager, key: string, result: object): Promise<void> {
-    await manager.query(
-      `UPDATE idempotency_keys SET status = 'completed', result = $2,
-         expires_at = GREATEST(expires_at, now() + make_interval(secs => $3))
-       WHERE key = $1`,
-      [key, JSON.stringify(result), this.config.idempotencyTtlMs / 1000],
-    );
+    await this.keys.markCompletedIn(manager, key, result, this.config.idempotencyTtlMs / 1000);
   }
 
   /** store(), in a transaction of its own (for jobs without a record). */
@@ -98,12 +80,8 @@ export class IdempotencyService {
   /** Removes expired keys of every tenant; one instance at a time. */
   @Cron(IDEMPOTENCY_CLEANUP_CRON, { name: 'idempotency-cleanup' })
   async cleanup(now: Date = new Date()): Promise<number> {
-    const removed = await this.scope.system(async (manager) => {
-      const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [CLEANUP_LOCK]);
-      if (!locked) return 0;
-      const [, count] = await manager.query(`DELETE FROM idempotency_keys WHERE expires_at < $1`, [now]);
-      return count as number;
-    });
+    const outcome = await this.locks.runExclusive('idempotency-cleanup', (manager) => this.keys.deleteExpiredIn(manager, now));
+    const removed = outcome.ran ? outcome.value : 0;
     if (removed) this.logger.log(`Removed ${removed} expired idempotency keys`);
     return removed;
   }

@@ -4,8 +4,8 @@ import { JobOutbox } from '../persistence/job-outbox';
 import { derivedJobId } from './derived-id';
 import type { SubmitJobRequest } from './dto/submit-job.dto';
 import { JobEnqueuer, PlannedJob } from './job-enqueuer';
-import { PermanentJobError } from './job-errors';
-import type { FollowUpRequest } from './job-handler';
+import { PermanentJobError } from '../job-definitions/job-errors';
+import type { FollowUpRequest } from '../job-definitions/job-handler';
 import { validatePayload } from './job-submissions';
 
 /**

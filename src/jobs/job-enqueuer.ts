@@ -7,14 +7,14 @@ import { AppConfig } from '../config/app-config';
 import { TenantScope } from '../database/tenant-scope';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { JobRecords, NewJobRecord } from '../persistence/job-records';
-import type { QueueName } from '../queues/queue-names';
-import { QueueRegistry } from '../queues/queue-registry';
+import type { QueueName } from '../job-definitions/queue-names';
+import { QueueRegistry } from '../queue-store/queue-registry';
 import type { JobSummary } from './dto/job-views.dto';
 import type { SubmitJobRequest } from './dto/submit-job.dto';
-import type { JobEnvelope, JobOrigin } from './job-envelope';
+import type { JobEnvelope, JobOrigin } from '../job-definitions/job-envelope';
 import { retryOptionsFor } from './job-options';
-import { BULL_PRIORITY, JobStatus } from './job-status';
-import { JOB_TYPES } from './job-types';
+import { BULL_PRIORITY, JobStatus } from '../job-definitions/job-status';
+import { JOB_TYPES } from '../job-definitions/job-types';
 
 /** Who submits: a client through the API, or the service itself (schedules, follow-ups, alerts). */
 export interface Submitter {

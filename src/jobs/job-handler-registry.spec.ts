@@ -1,9 +1,9 @@
 import { Injectable, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import { HandlesJob, JobHandler } from './job-handler';
+import { HandlesJob, JobHandler } from '../job-definitions/job-handler';
 import { JobHandlerRegistry, JobHandlerSetupError } from './job-handler-registry';
-import { JOB_TYPE_NAMES, JobType } from './job-types';
+import { JOB_TYPE_NAMES, JobType } from '../job-definitions/job-types';
 
 /** A handler class for `type`, named `name`, as a feature module would declare it. */
 function handlerClass(type: JobType, name: string): Type<JobHandler<JobType>> {

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { HandlesJob, JobHandler } from './job-handler';
-import { JOB_TYPE_NAMES, JobType } from './job-types';
+import { HandlesJob, JobHandler } from '../job-definitions/job-handler';
+import { JOB_TYPE_NAMES, JobType } from '../job-definitions/job-types';
 
 export class JobHandlerSetupError extends Error {}
 

@@ -1,7 +1,7 @@
 import type { JobOptions } from 'bull';
 import type { AppConfig } from '../config/app-config';
-import { JOB_BACKOFF, JobBackoffOptions } from './retry-backoff';
-import type { JobType } from './job-types';
+import { JOB_BACKOFF, JobBackoffOptions } from '../job-definitions/retry-backoff';
+import type { JobType } from '../job-definitions/job-types';
 
 /** Attempts and backoff of a job type, from its retry strategy (the client may lower or raise attempts). */
 export function retryOptionsFor(config: AppConfig, type: JobType, attempts?: number): Pick<JobOptions, 'attempts' | 'backoff'> {

@@ -2,29 +2,14 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Job } from 'bull';
 import { AppConfig } from '../config/app-config';
-import { TenantScope } from '../database/tenant-scope';
-import type { QueueName } from '../queues/queue-names';
-import { QueueRegistry } from '../queues/queue-registry';
-import type { JobEnvelope } from './job-envelope';
+import { AdvisoryLocks } from '../database/advisory-lock';
+import { QueueRegistry } from '../queue-store/queue-registry';
+import type { JobEnvelope } from '../job-definitions/job-envelope';
+import { JobRecords, PendingRecord } from '../persistence/job-records';
 import { retryOptionsFor } from './job-options';
-import type { JobType } from './job-types';
-
-interface PendingRecord {
-  id: string;
-  tenant_id: string;
-  queue: QueueName;
-  type: JobType;
-  data: Record<string, unknown>;
-  priority: number;
-  max_attempts: number;
-  idempotency_key: string | null;
-  delay_ms: number;
-}
 
 /** Bull's reason for a job it failed only because its workers kept dying under it. */
 const STALLED_TOO_OFTEN = /stalled more than allowable limit/;
-/** Arbitrary constant naming the advisory lock that lets one instance recover at a time. */
-const RECOVERY_LOCK = 7_341_002;
 const BATCH = 500;
 
 /**
@@ -40,7 +25,8 @@ export class JobRecovery implements OnApplicationBootstrap {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly scope: TenantScope,
+    private readonly locks: AdvisoryLocks,
+    private readonly records: JobRecords,
     private readonly queues: QueueRegistry,
     private readonly scheduler: SchedulerRegistry,
   ) {}
@@ -56,26 +42,15 @@ export class JobRecovery implements OnApplicationBootstrap {
 
   /** Answers the ids it put back in their queues. */
   async recoverPendingJobs(): Promise<string[]> {
-    const recovered = await this.scope.system(async (manager) => {
-      const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [RECOVERY_LOCK]);
-      if (!locked) return [];
-      const pending: PendingRecord[] = await manager.query(
-        `SELECT id, tenant_id, queue, type, data, priority, max_attempts, idempotency_key,
-                GREATEST(0, EXTRACT(EPOCH FROM (run_at - now())) * 1000)::bigint AS delay_ms
-         FROM jobs
-         WHERE status IN ('waiting', 'delayed', 'active')
-           AND (status <> 'active' OR lease_expires_at IS NULL OR lease_expires_at < now())
-           AND updated_at < now() - make_interval(secs => $1)
-         ORDER BY created_at
-         LIMIT $2`,
-        [this.config.recovery.graceMs / 1000, BATCH],
-      );
+    const outcome = await this.locks.runExclusive('job-recovery', async (manager) => {
+      const pending = await this.records.pendingForRecoveryIn(manager, this.config.recovery.graceMs, BATCH);
       const ids: string[] = [];
       for (const record of pending) {
         if (await this.putBack(record)) ids.push(record.id);
       }
       return ids;
     });
+    const recovered = outcome.ran ? outcome.value : [];
     if (recovered.length) this.logger.warn({ jobs: recovered.length }, 'Recovered persisted jobs missing from Redis');
     return recovered;
   }

@@ -6,22 +6,22 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { TenantScope } from '../database/tenant-scope';
-import { DeadLetterRecorder } from '../dlq/dead-letter-recorder';
+import { DeadLetterRecorder } from '../dead-letters/dead-letter-recorder';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { EffectJournal } from '../persistence/effect-journal';
 import { AttemptRef, ClaimOutcome, JobAttempts } from '../persistence/job-attempts';
 import { CancellationFlags } from './cancellation-flags';
 import { FollowUps } from './follow-ups';
 import type { PlannedJob } from './job-enqueuer';
-import type { JobEnvelope } from './job-envelope';
+import type { JobEnvelope } from '../job-definitions/job-envelope';
 import {
   classifyError, ClassifiedError, JobAlreadyFinishedError, JobCancelledError, JobDeferral, PermanentJobError,
   StaleAttemptError,
-} from './job-errors';
-import { JOB_EVENTS, JobCompletedEvent, JobEventBase, JobFailedEvent } from './job-events';
-import { JobContext } from './job-handler';
+} from '../job-definitions/job-errors';
+import { JOB_EVENTS, JobCompletedEvent, JobEventBase, JobFailedEvent } from '../job-definitions/job-events';
+import { JobContext } from '../job-definitions/job-handler';
 import { JobHandlerRegistry } from './job-handler-registry';
-import { JOB_TYPES, JobType, payloadClassOf, PayloadOf, providerOf } from './job-types';
+import { JOB_TYPES, JobType, payloadClassOf, PayloadOf, providerOf } from '../job-definitions/job-types';
 import { LeaseKeeper } from './lease-keeper';
 import { OutboxRelay } from './outbox-relay';
 import { ProviderGuard } from './provider-guard';

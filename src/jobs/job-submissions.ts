@@ -3,7 +3,7 @@ import { validate } from 'class-validator';
 import type { FieldProblem } from '../common/validation/validation-details';
 import { toFieldProblems } from '../common/validation/validation-details';
 import type { SubmitJobRequest } from './dto/submit-job.dto';
-import { payloadClassOf } from './job-types';
+import { payloadClassOf } from '../job-definitions/job-types';
 
 /** Validates `data` against the payload class of its type; problems are named under `prefix`. */
 export async function validatePayload(

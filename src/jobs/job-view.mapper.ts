@@ -1,10 +1,10 @@
 import type { Job, JobStatus as BullState } from 'bull';
-import type { JobRecord } from '../database/entities/job-record.entity';
-import type { QueueName } from '../queues/queue-names';
+import type { JobRecord } from '../persistence/job-record.entity';
+import type { QueueName } from '../job-definitions/queue-names';
 import type { JobView } from './dto/job-views.dto';
-import type { JobEnvelope } from './job-envelope';
-import type { JobStatus } from './job-status';
-import { JOB_TYPES, JobType } from './job-types';
+import type { JobEnvelope } from '../job-definitions/job-envelope';
+import type { JobStatus } from '../job-definitions/job-status';
+import { JOB_TYPES, JobType } from '../job-definitions/job-types';
 
 export function viewOfRecord(record: JobRecord): JobView {
   return {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { QUEUE_DEFINITIONS } from '../config/queues.config';
-import { QueueRegistry } from '../queues/queue-registry';
+import { QueueRegistry } from '../queue-store/queue-registry';
 import { JobRunner } from './job-runner';
 
 /**

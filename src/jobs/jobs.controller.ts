@@ -7,7 +7,7 @@ import type { Response } from 'express';
 import type { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser, Roles } from '../common/auth/decorators';
 import { ErrorResponse } from '../common/errors/error-response';
-import { RateLimitGroup } from '../rate-limit/api/rate-limit-group.decorator';
+import { RateLimitGroup } from '../common/rate-limit/rate-limit-group.decorator';
 import { BatchResponse, JobSummary, JobView } from './dto/job-views.dto';
 import { SubmitBatchRequest, SubmitJobRequest } from './dto/submit-job.dto';
 import { JobsService } from './jobs.service';

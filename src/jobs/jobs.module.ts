@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { DeadLetterStoreModule } from '../dlq/dead-letter-store.module';
+import { DeadLetterStoreModule } from '../dead-letters/dead-letter-store.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { PersistenceModule } from '../persistence/persistence.module';
-import { QueuesModule } from '../queues/queues.module';
+import { QueueStoreModule } from '../queue-store/queue-store.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { CancellationFlags } from './cancellation-flags';
 import { JobEnqueuer } from './job-enqueuer';
@@ -21,7 +21,7 @@ import { ScheduleTicks } from './schedule-ticks';
 import { SystemSubmissions } from './system-submissions';
 
 @Module({
-  imports: [DiscoveryModule, PersistenceModule, QueuesModule, IdempotencyModule, DeadLetterStoreModule, RateLimitModule],
+  imports: [DiscoveryModule, PersistenceModule, QueueStoreModule, IdempotencyModule, DeadLetterStoreModule, RateLimitModule],
   controllers: [JobsController],
   providers: [
     JobsService,

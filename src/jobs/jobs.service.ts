@@ -4,16 +4,16 @@ import type { AuthUser } from '../common/auth/auth-user';
 import { ValidationFailedException } from '../common/errors/error-response';
 import { AppConfig } from '../config/app-config';
 import { JobRecords } from '../persistence/job-records';
-import { QueueRegistry } from '../queues/queue-registry';
+import { QueueRegistry } from '../queue-store/queue-registry';
 import { CancellationFlags } from './cancellation-flags';
 import type { SubmitJobRequest } from './dto/submit-job.dto';
 import type { JobSummary, JobView } from './dto/job-views.dto';
-import type { JobEnvelope } from './job-envelope';
+import type { JobEnvelope } from '../job-definitions/job-envelope';
 import { EnqueueOutcome, JobEnqueuer, Submitter } from './job-enqueuer';
 import { retryOptionsFor } from './job-options';
-import { BULL_PRIORITY } from './job-status';
+import { BULL_PRIORITY } from '../job-definitions/job-status';
 import { duplicateKeyProblems, validatePayload } from './job-submissions';
-import { isPersistedQueue, JOB_TYPES, JobType } from './job-types';
+import { isPersistedQueue, JOB_TYPES, JobType } from '../job-definitions/job-types';
 import { viewOfBullJob, viewOfRecord } from './job-view.mapper';
 
 export interface Submission {

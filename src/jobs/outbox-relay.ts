@@ -1,13 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
-import { TenantScope } from '../database/tenant-scope';
+import { AdvisoryLocks } from '../database/advisory-lock';
 import { JobOutbox, OutboxEntry } from '../persistence/job-outbox';
-import type { QueueName } from '../queues/queue-names';
-import { QueueRegistry } from '../queues/queue-registry';
+import type { QueueName } from '../job-definitions/queue-names';
+import { QueueRegistry } from '../queue-store/queue-registry';
 
-/** Arbitrary constant naming the advisory lock that lets one relay pass run at a time. */
-export const OUTBOX_RELAY_LOCK = 7_341_003;
 const BATCH = 500;
 
 /**
@@ -24,7 +22,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly scope: TenantScope,
+    private readonly locks: AdvisoryLocks,
     private readonly outbox: JobOutbox,
     private readonly queues: QueueRegistry,
     private readonly scheduler: SchedulerRegistry,
@@ -65,11 +63,9 @@ export class OutboxRelay implements OnApplicationBootstrap {
     }
   }
 
-  /** One batch; null when another relay pass holds the lock. */
-  private relayBatch(): Promise<number | null> {
-    return this.scope.system(async (manager) => {
-      const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [OUTBOX_RELAY_LOCK]);
-      if (!locked) return null;
+  /** One batch, in one transaction with the lock; null when another relay pass holds it. */
+  private async relayBatch(): Promise<number | null> {
+    const outcome = await this.locks.runExclusive('outbox-relay', async (manager) => {
       const entries = await this.outbox.takeIn(manager, BATCH);
       for (const [queue, group] of groupByQueue(entries)) {
         await this.queues.get(queue).addBulk(group.map((entry) => ({ name: entry.envelope.type, data: entry.envelope, opts: entry.options })));
@@ -78,6 +74,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
       if (entries.length) this.logger.debug({ jobs: entries.length }, 'Relayed outbox entries');
       return entries.length;
     });
+    return outcome.ran ? outcome.value : null;
   }
 }
 

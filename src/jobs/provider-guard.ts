@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { CircuitBreakers } from '../rate-limit/circuit-breakers';
-import type { ProviderName } from '../rate-limit/provider-names';
+import type { ProviderName } from '../job-definitions/provider-names';
 import { ProviderRateLimiter } from '../rate-limit/provider-rate-limiter';
 import { ProviderUnavailableError } from '../rate-limit/provider-unavailable.error';
-import { JobDeferral } from './job-errors';
+import { JobDeferral } from '../job-definitions/job-errors';
 
 /**
  * The pipeline step between a job and its provider: a token from the provider's shared

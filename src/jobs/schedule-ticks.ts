@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bull';
 import { derivedJobId } from './derived-id';
-import type { JobEnvelope } from './job-envelope';
+import type { JobEnvelope } from '../job-definitions/job-envelope';
 import { SystemSubmissions } from './system-submissions';
 
 /**

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationFailedException } from '../common/errors/error-response';
 import { AppConfig } from '../config/app-config';
-import { QueueRegistry } from '../queues/queue-registry';
+import { QueueRegistry } from '../queue-store/queue-registry';
 import type { JobOptionsDto, SubmitJobRequest } from './dto/submit-job.dto';
 import { JobEnqueuer } from './job-enqueuer';
-import type { JobEnvelope, JobOrigin } from './job-envelope';
+import type { JobEnvelope, JobOrigin } from '../job-definitions/job-envelope';
 import { retryOptionsFor } from './job-options';
 import { validatePayload } from './job-submissions';
-import { JOB_TYPES, JobType } from './job-types';
+import { JOB_TYPES, JobType } from '../job-definitions/job-types';
 
 /** A job the service submits for itself: no user, but a tenant and an origin, validated like any other. */
 export interface SystemJobRequest {

@@ -1,8 +1,12 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AlertRecord } from './alert-record.entity';
+import { AlertRecords } from './alert-records';
 import { AlertsService } from './alerts.service';
 
 @Module({
-  providers: [AlertsService],
+  imports: [TypeOrmModule.forFeature([AlertRecord])],
+  providers: [AlertsService, AlertRecords],
   exports: [AlertsService],
 })
 export class AlertsModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
-import type { NftMintPayload } from '../jobs/payloads/money.payloads';
+import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
+import type { NftMintPayload } from '../job-definitions/payloads/money.payloads';
 import { MintOutcome, NftGateway } from './nft.gateway';
 
 @Injectable()

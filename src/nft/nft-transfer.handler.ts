@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
-import type { NftTransferPayload } from '../jobs/payloads/money.payloads';
+import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
+import type { NftTransferPayload } from '../job-definitions/payloads/money.payloads';
 import { NftGateway, TransferOutcome } from './nft.gateway';
 
 type TransferResult = TransferOutcome & { ticketId: string; mintAddress: string; toWallet: string; explorerUrl: string };

@@ -1,4 +1,4 @@
-import type { EmailTemplate } from '../jobs/payloads/communication.payloads';
+import type { EmailTemplate } from '../job-definitions/payloads/communication.payloads';
 
 export interface RenderedEmail {
   subject: string;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
-import type { EmailSendPayload } from '../jobs/payloads/communication.payloads';
+import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
+import type { EmailSendPayload } from '../job-definitions/payloads/communication.payloads';
 import { renderEmail } from './email-templates';
 import { EmailGateway } from './notification.gateways';
 

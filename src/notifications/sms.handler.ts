@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
-import type { SmsSendPayload } from '../jobs/payloads/communication.payloads';
+import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
+import type { SmsSendPayload } from '../job-definitions/payloads/communication.payloads';
 import { SmsGateway } from './notification.gateways';
 
 type SmsResult = { messageSid: string; segments: number };

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PermanentJobError, TransientJobError } from '../jobs/job-errors';
+import { PermanentJobError, TransientJobError } from '../job-definitions/job-errors';
 
 export interface OutgoingWebhook {
   url: string;

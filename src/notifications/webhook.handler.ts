@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
-import type { WebhookDeliverPayload } from '../jobs/payloads/communication.payloads';
+import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
+import type { WebhookDeliverPayload } from '../job-definitions/payloads/communication.payloads';
 import { WebhookGateway } from './webhook.gateway';
 
 type WebhookResult = { event: string; statusCode: number };

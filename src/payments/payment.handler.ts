@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
-import type { PaymentProcessPayload } from '../jobs/payloads/money.payloads';
+import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
+import type { PaymentProcessPayload } from '../job-definitions/payloads/money.payloads';
 import { PaymentGateway, PaymentIntentOutcome } from './payment.gateway';
 
 @Injectable()

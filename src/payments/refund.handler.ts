@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { HandlesJob, JobContext, JobHandler } from '../jobs/job-handler';
-import type { RefundProcessPayload } from '../jobs/payloads/money.payloads';
+import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
+import type { RefundProcessPayload } from '../job-definitions/payloads/money.payloads';
 import { PaymentGateway, RefundOutcome } from './payment.gateway';
 
 @Injectable()

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { sandboxId } from '../common/sandbox/sandbox-ids';
-import { PermanentJobError } from '../jobs/job-errors';
+import { PermanentJobError } from '../job-definitions/job-errors';
 import {
   CreatePaymentIntent, CreateRefund, PaymentGateway, PaymentIntentOutcome, RefundOutcome,
 } from './payment.gateway';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TenantScope } from '../database/tenant-scope';
-import { StaleAttemptError } from '../jobs/job-errors';
+import { StaleAttemptError } from '../job-definitions/job-errors';
 import type { AttemptRef } from './job-attempts';
 
 /**

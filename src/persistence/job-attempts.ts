@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import type { JobErrorDetails } from '../database/entities/job-record.entity';
+import type { JobErrorDetails } from './job-record.entity';
 import { TenantScope } from '../database/tenant-scope';
 import { IdempotencyService } from '../idempotency/idempotency.service';
-import { StaleAttemptError } from '../jobs/job-errors';
-import type { JobStatus } from '../jobs/job-status';
+import { StaleAttemptError } from '../job-definitions/job-errors';
+import type { JobStatus } from '../job-definitions/job-status';
 
 export type ClaimOutcome =
   /** This attempt now holds the job; `data` is the payload on record, the one to act on. */

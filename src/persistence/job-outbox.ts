@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { JobOptions } from 'bull';
 import type { EntityManager } from 'typeorm';
-import type { JobEnvelope } from '../jobs/job-envelope';
-import type { QueueName } from '../queues/queue-names';
+import type { JobEnvelope } from '../job-definitions/job-envelope';
+import type { QueueName } from '../job-definitions/queue-names';
 
 /** A Bull add owed: the job's record (if any) and idempotency key committed with it. */
 export interface OutboxEntry {

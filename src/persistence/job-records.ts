@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { JobRecord } from '../database/entities/job-record.entity';
+import { JobRecord } from './job-record.entity';
 import { TenantScope } from '../database/tenant-scope';
-import type { JobStatus } from '../jobs/job-status';
-import type { QueueName } from '../queues/queue-names';
+import type { JobStatus } from '../job-definitions/job-status';
+import type { JobType } from '../job-definitions/job-types';
+import type { QueueName } from '../job-definitions/queue-names';
 
 export type NewJobRecord = Pick<
   JobRecord,
@@ -22,9 +23,22 @@ export interface JobListQuery {
   offset: number;
 }
 
+/** A persisted job that recovery may have to put back in its queue (columns as stored). */
+export interface PendingRecord {
+  id: string;
+  tenant_id: string;
+  queue: QueueName;
+  type: JobType;
+  data: Record<string, unknown>;
+  priority: number;
+  max_attempts: number;
+  idempotency_key: string | null;
+  delay_ms: number;
+}
+
 /**
  * The API's side of the `jobs` table (the durable record of persisted jobs): submission,
- * look-up, listing, cancellation and requeue. Workers write through JobAttempts, with fences.
+ * look-up, listing, cancellation and requeue, plus the recovery scan and cleanup. Workers write through JobAttempts, with fences.
  */
 @Injectable()
 export class JobRecords {
@@ -99,6 +113,33 @@ export class JobRecords {
       return { items, total };
     };
     return tenantId ? this.scope.run(tenantId, work) : this.scope.system(work);
+  }
+
+  /**
+   * Records still to run (queued, or active with a lapsed lease) untouched for `graceMs`, oldest
+   * first, in the caller's cross-tenant transaction.
+   */
+  pendingForRecoveryIn(manager: EntityManager, graceMs: number, limit: number): Promise<PendingRecord[]> {
+    return manager.query(
+      `SELECT id, tenant_id, queue, type, data, priority, max_attempts, idempotency_key,
+              GREATEST(0, EXTRACT(EPOCH FROM (run_at - now())) * 1000)::bigint AS delay_ms
+       FROM jobs
+       WHERE status IN ('waiting', 'delayed', 'active')
+         AND (status <> 'active' OR lease_expires_at IS NULL OR lease_expires_at < now())
+         AND updated_at < now() - make_interval(secs => $1)
+       ORDER BY created_at
+       LIMIT $2`,
+      [graceMs / 1000, limit],
+    );
+  }
+
+  /** Deletes the finished records older than `cutoff` that the caller's transaction sees (RLS applies). */
+  async deleteFinishedBeforeIn(manager: EntityManager, cutoff: Date): Promise<number> {
+    const [, count] = (await manager.query(
+      `DELETE FROM jobs WHERE status IN ('completed','failed','cancelled') AND finished_at < $1`,
+      [cutoff],
+    )) as [unknown, number];
+    return count;
   }
 
   private update(tenantId: string, id: string, changes: JobRecordChanges): Promise<void> {

@@ -1,5 +1,5 @@
 import { NotFoundException, PipeTransform } from '@nestjs/common';
-import { isQueueName, QueueName } from './queue-names';
+import { isQueueName, QueueName } from '../job-definitions/queue-names';
 
 export class ParseQueueNamePipe implements PipeTransform<string, QueueName> {
   transform(value: string): QueueName {

@@ -6,11 +6,11 @@ import {
 import type { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser, Roles } from '../common/auth/decorators';
 import { ErrorResponse } from '../common/errors/error-response';
-import { RateLimitGroup } from '../rate-limit/api/rate-limit-group.decorator';
+import { RateLimitGroup } from '../common/rate-limit/rate-limit-group.decorator';
 import { JobPage } from '../jobs/dto/job-views.dto';
 import { ClearQueueResult, QueueJobsQuery, QueueStatusView } from './dto/queue-views.dto';
 import { ParseQueueNamePipe } from './queue-name.pipe';
-import type { QueueName } from './queue-names';
+import type { QueueName } from '../job-definitions/queue-names';
 import { QueuesService } from './queues.service';
 
 @ApiTags('queues')

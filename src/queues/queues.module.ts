@@ -1,16 +1,13 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { QueueRecord } from '../database/entities/queue-record.entity';
 import { PersistenceModule } from '../persistence/persistence.module';
-import { BullQueuesModule } from './bull.config';
-import { QueueRegistry } from './queue-registry';
+import { QueueStoreModule } from '../queue-store/queue-store.module';
 import { QueuesController } from './queues.controller';
 import { QueuesService } from './queues.service';
 
+/** The queue routes; the queues themselves live in QueueStoreModule. */
 @Module({
-  imports: [BullQueuesModule, PersistenceModule, TypeOrmModule.forFeature([QueueRecord])],
+  imports: [QueueStoreModule, PersistenceModule],
   controllers: [QueuesController],
-  providers: [QueueRegistry, QueuesService],
-  exports: [QueueRegistry],
+  providers: [QueuesService],
 })
 export class QueuesModule {}

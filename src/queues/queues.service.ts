@@ -1,17 +1,15 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { JobStatus as BullState } from 'bull';
-import { Repository } from 'typeorm';
 import { AuthUser, isAdmin } from '../common/auth/auth-user';
-import { QueueRecord } from '../database/entities/queue-record.entity';
 import type { JobPage } from '../jobs/dto/job-views.dto';
-import type { JobStatus } from '../jobs/job-status';
-import { isPersistedQueue } from '../jobs/job-types';
+import type { JobStatus } from '../job-definitions/job-status';
+import { isPersistedQueue } from '../job-definitions/job-types';
 import { viewOfBullJob, viewOfRecord } from '../jobs/job-view.mapper';
 import { JobRecords } from '../persistence/job-records';
 import type { ClearQueueResult, QueueJobsQuery, QueueStatusView } from './dto/queue-views.dto';
-import type { QueueName } from './queue-names';
-import { JobQueue, QueueRegistry } from './queue-registry';
+import type { QueueName } from '../job-definitions/queue-names';
+import { QueueRecords } from '../queue-store/queue-records';
+import { JobQueue, QueueRegistry } from '../queue-store/queue-registry';
 
 /** How many Redis-only jobs a tenant-filtered listing looks through at most. */
 const REDIS_SCAN_LIMIT = 5_000;
@@ -32,14 +30,14 @@ export class QueuesService implements OnApplicationBootstrap {
   constructor(
     private readonly queues: QueueRegistry,
     private readonly records: JobRecords,
-    @InjectRepository(QueueRecord) private readonly queueRecords: Repository<QueueRecord>,
+    private readonly queueRecords: QueueRecords,
   ) {}
 
   /** Redis keeps nothing across a restart here, so the paused state on record is put back. */
   async onApplicationBootstrap(): Promise<void> {
-    for (const record of await this.queueRecords.findBy({ paused: true })) {
-      await this.queues.get(record.name as QueueName).pause();
-      this.logger.log(`Queue ${record.name} is paused (as on record)`);
+    for (const name of await this.queueRecords.pausedQueueNames()) {
+      await this.queues.get(name).pause();
+      this.logger.log(`Queue ${name} is paused (as on record)`);
     }
   }
 
@@ -74,13 +72,13 @@ export class QueuesService implements OnApplicationBootstrap {
 
   async pause(name: QueueName): Promise<QueueStatusView> {
     await this.queues.get(name).pause();
-    await this.queueRecords.update({ name }, { paused: true, pausedAt: new Date() });
+    await this.queueRecords.markPaused(name);
     return this.status(name);
   }
 
   async resume(name: QueueName): Promise<QueueStatusView> {
     await this.queues.get(name).resume();
-    await this.queueRecords.update({ name }, { paused: false, pausedAt: null });
+    await this.queueRecords.markResumed(name);
     return this.status(name);
   }
 

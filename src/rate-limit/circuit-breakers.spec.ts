@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { PermanentJobError, TransientJobError } from '../jobs/job-errors';
+import { PermanentJobError, TransientJobError } from '../job-definitions/job-errors';
 import { CircuitBreakers } from './circuit-breakers';
 import { ProviderUnavailableError } from './provider-unavailable.error';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import CircuitBreaker from 'opossum';
-import { classifyError } from '../jobs/job-errors';
-import { PROVIDERS, ProviderName } from './provider-names';
+import { classifyError } from '../job-definitions/job-errors';
+import { PROVIDERS, ProviderName } from '../job-definitions/provider-names';
 import { ProviderUnavailableError } from './provider-unavailable.error';
 import { RateLimitConfig } from '../config/rate-limits.config';
 

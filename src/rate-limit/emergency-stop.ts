@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { hostname } from 'node:os';
 import { AppConfig } from '../config/app-config';
 import { RedisClient } from '../database/redis.provider';
-import { QueueRegistry } from '../queues/queue-registry';
+import { QueueRegistry } from '../queue-store/queue-registry';
 import { RateLimitConfig } from '../config/rate-limits.config';
 
 export interface EmergencyStopState {

@@ -1,5 +1,5 @@
 import { NotFoundException, PipeTransform } from '@nestjs/common';
-import { PROVIDERS, ProviderName } from './provider-names';
+import { PROVIDERS, ProviderName } from '../job-definitions/provider-names';
 
 export class ParseProviderNamePipe implements PipeTransform<string, ProviderName> {
   transform(value: string): ProviderName {

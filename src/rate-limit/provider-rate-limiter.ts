@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import type Redis from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RedisClient } from '../database/redis.provider';
-import { PROVIDERS, ProviderName } from './provider-names';
+import { PROVIDERS, ProviderName } from '../job-definitions/provider-names';
 import { RateLimitRecords } from './rate-limit-records';
 import { TOKEN_BUCKET_SCRIPT } from './token-bucket.script';
 

@@ -1,5 +1,5 @@
-import { TransientJobError } from '../jobs/job-errors';
-import type { ProviderName } from './provider-names';
+import { TransientJobError } from '../job-definitions/job-errors';
+import type { ProviderName } from '../job-definitions/provider-names';
 
 /**
  * The provider's circuit breaker is open: the work was not attempted. Transient, so a caller

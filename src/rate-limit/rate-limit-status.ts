@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CircuitBreakers } from './circuit-breakers';
 import type { ProviderRateLimitView } from './dto/rate-limit-views.dto';
 import { EmergencyStop } from './emergency-stop';
-import { PROVIDERS, ProviderName } from './provider-names';
+import { PROVIDERS, ProviderName } from '../job-definitions/provider-names';
 import { ProviderRateLimiter } from './provider-rate-limiter';
 
 /** One provider's bucket, breaker and the emergency stop flag, as the admin routes show them. */

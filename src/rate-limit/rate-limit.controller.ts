@@ -6,11 +6,11 @@ import {
 import type { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser, Roles } from '../common/auth/decorators';
 import { ErrorResponse } from '../common/errors/error-response';
-import { RateLimitGroup } from './api/rate-limit-group.decorator';
+import { RateLimitGroup } from '../common/rate-limit/rate-limit-group.decorator';
 import { EmergencyStopChangeView, ProviderRateLimitView } from './dto/rate-limit-views.dto';
 import { EmergencyStop } from './emergency-stop';
 import { ParseProviderNamePipe } from './provider-name.pipe';
-import type { ProviderName } from './provider-names';
+import type { ProviderName } from '../job-definitions/provider-names';
 import { RateLimitStatus } from './rate-limit-status';
 
 @ApiTags('rate-limits')

@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerModuleOptions } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
-import { QueuesModule } from '../queues/queues.module';
+import { QueueStoreModule } from '../queue-store/queue-store.module';
 import { ApiRateLimits } from './api/api-rate-limits';
 import { ApiThrottlerGuard } from './api/api-throttler.guard';
 import { CircuitBreakers } from './circuit-breakers';
@@ -21,7 +21,7 @@ import { RateLimitController } from './rate-limit.controller';
  */
 @Module({
   imports: [
-    QueuesModule,
+    QueueStoreModule,
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig): ThrottlerModuleOptions => {

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { JobRecord } from '../../src/database/entities';
+import { JobRecord } from '../../src/persistence/job-record.entity';
 import { TenantScope } from '../../src/database/tenant-scope';
-import { DeadLetterEntry, DeadLetterRecorder } from '../../src/dlq/dead-letter-recorder';
-import { DeadLetterJob } from '../../src/dlq/dead-letter.entity';
+import { DeadLetterEntry, DeadLetterRecorder } from '../../src/dead-letters/dead-letter-recorder';
+import { DeadLetterJob } from '../../src/dead-letters/dead-letter.entity';
 import { CSV_COLUMNS } from '../../src/dlq/dlq-export.format';
-import { DlqRetention } from '../../src/dlq/dlq-retention';
+import { DlqRetention } from '../../src/dead-letters/dlq-retention';
 import { AlertRecord } from '../../src/monitoring/alert-record.entity';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { OUTBOX_RELAY_LOCK, OutboxRelay } from '../../src/jobs/outbox-relay';
+import { advisoryLockKey } from '../../src/database/advisory-lock';
+import { OutboxRelay } from '../../src/jobs/outbox-relay';
 import { EmailGateway } from '../../src/notifications/notification.gateways';
 import { FakeEmail } from '../support/fake-email';
 import { VALID_PAYLOADS } from '../support/payloads';
@@ -17,7 +18,7 @@ async function holdRelay(): Promise<{ release: () => Promise<void> }> {
   const client = new Client({ connectionString: process.env.TEST_DATABASE_URL });
   await client.connect();
   await client.query('BEGIN');
-  await client.query('SELECT pg_advisory_xact_lock($1)', [OUTBOX_RELAY_LOCK]);
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [advisoryLockKey('outbox-relay')]);
   return {
     release: async () => {
       await client.query('COMMIT');
@@ -77,7 +78,7 @@ describe('Follow-up jobs through the transactional outbox', () => {
       const [followUp] = await followUpsOf(dying, body.id);
       expect(followUp).toMatchObject({ type: 'email-send', status: 'waiting' });
       expect(await db.query(`SELECT job_id FROM job_outbox WHERE job_id = $1`, [followUp.id])).toHaveLength(1);
-      const { QueueRegistry } = await import('../../src/queues/queue-registry');
+      const { QueueRegistry } = await import('../../src/queue-store/queue-registry');
       expect(await dying.app.get(QueueRegistry).get('communication').getJob(followUp.id)).toBeNull();
 
       await crashWorkers(dying);
@@ -121,7 +122,7 @@ describe('Follow-up jobs through the transactional outbox', () => {
       [entry.job_id, entry.tenant_id, entry.queue, entry.type, entry.envelope, entry.options, entry.created_at],
     );
     expect(await app.app.get(OutboxRelay).drain()).toBe(1);
-    const { QueueRegistry } = await import('../../src/queues/queue-registry');
+    const { QueueRegistry } = await import('../../src/queue-store/queue-registry');
     const queue = app.app.get(QueueRegistry).get('communication');
     await waitFor(async () => ((await queue.getJobCounts()).waiting + (await queue.getJobCounts()).active === 0 ? true : undefined));
     expect(await app.app.get(DataSource).query(`SELECT status, attempts FROM jobs WHERE id = $1`, [followUpId])).toEqual([{ status: 'completed', attempts: 1 }]);

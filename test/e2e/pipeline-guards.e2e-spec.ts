@@ -1,10 +1,10 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { CancellationFlags } from '../../src/jobs/cancellation-flags';
-import { JOB_EVENTS } from '../../src/jobs/job-events';
-import { StaleAttemptError } from '../../src/jobs/job-errors';
+import { JOB_EVENTS } from '../../src/job-definitions/job-events';
+import { StaleAttemptError } from '../../src/job-definitions/job-errors';
 import { JobAttempts } from '../../src/persistence/job-attempts';
-import { QueueRegistry } from '../../src/queues/queue-registry';
+import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { newRedisPrefix, newTenant, startTestApp, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';

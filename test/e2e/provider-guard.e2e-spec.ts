@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { TransientJobError } from '../../src/jobs/job-errors';
+import { TransientJobError } from '../../src/job-definitions/job-errors';
 import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { ProviderRateLimiter } from '../../src/rate-limit/provider-rate-limiter';
 import { FakeStripe } from '../support/fake-stripe';

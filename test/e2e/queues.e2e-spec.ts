@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
-import type { ClientJobType as JobType } from '../../src/jobs/job-types';
+import type { ClientJobType as JobType } from '../../src/job-definitions/job-types';
 import { PaymentGateway } from '../../src/payments/payment.gateway';
-import { QueueRegistry } from '../../src/queues/queue-registry';
+import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { HeldPaymentGateway } from '../support/held-stripe';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { AppConfig } from '../../src/config/app-config';
-import { QueueRegistry } from '../../src/queues/queue-registry';
+import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';

@@ -1,6 +1,6 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
-import { JOB_EVENTS, JobCompletedEvent } from '../../src/jobs/job-events';
+import { JOB_EVENTS, JobCompletedEvent } from '../../src/job-definitions/job-events';
 import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { FakeStripe, gate } from '../support/fake-stripe';
 import { VALID_PAYLOADS } from '../support/payloads';
@@ -146,7 +146,7 @@ describe('Effect journal, leases and recovery', () => {
     const api = await start({ redisPrefix: prefix, env: { ...FAST, APP_ROLE: 'api' } });
     const { body } = await api.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment('ord_stalled')).expect(201);
     // What Bull does to a job whose workers died under it more than maxStalledCount times.
-    const { QueueRegistry } = await import('../../src/queues/queue-registry');
+    const { QueueRegistry } = await import('../../src/queue-store/queue-registry');
     const queue = api.app.get(QueueRegistry).get('money');
     const taken = await queue.getNextJob();
     expect(String(taken?.id)).toBe(body.id);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import { AppConfig } from '../../src/config/app-config';
 import { dataSourceOptions } from '../../src/database/data-source-options';
-import { JobRecord } from '../../src/database/entities/job-record.entity';
+import { JobRecord } from '../../src/persistence/job-record.entity';
 import { TenantScope } from '../../src/database/tenant-scope';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';

@@ -1,5 +1,5 @@
 import { CreatePaymentIntent, CreateRefund, PaymentGateway, PaymentIntentOutcome, RefundOutcome } from '../../src/payments/payment.gateway';
-import { PermanentJobError } from '../../src/jobs/job-errors';
+import { PermanentJobError } from '../../src/job-definitions/job-errors';
 
 type Behaviour = (request: CreatePaymentIntent, idempotencyKey: string) => Promise<void>;
 

@@ -1,4 +1,4 @@
-import { TransientJobError } from '../../src/jobs/job-errors';
+import { TransientJobError } from '../../src/job-definitions/job-errors';
 import { CreatePaymentIntent, CreateRefund, PaymentGateway, PaymentIntentOutcome, RefundOutcome } from '../../src/payments/payment.gateway';
 import { SandboxPaymentGateway } from '../../src/payments/sandbox-payment.gateway';
 import { waitFor } from './wait-for';

@@ -1,4 +1,4 @@
-import type { ClientJobType } from '../../src/jobs/job-types';
+import type { ClientJobType } from '../../src/job-definitions/job-types';
 
 /** Two well-known valid base58 public keys (the system program is all ones). */
 export const WALLET = '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin';

@@ -72,7 +72,7 @@ export function newRedisPrefix(): string {
  * their locks lapse and other processes see them stall. Close the app afterwards as usual.
  */
 export async function crashWorkers(test: TestApp): Promise<void> {
-  const { QueueRegistry } = await import('../../src/queues/queue-registry');
+  const { QueueRegistry } = await import('../../src/queue-store/queue-registry');
   await Promise.all(test.app.get(QueueRegistry).all().map(({ queue }) => queue.close(true)));
 }
 

@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
-import { JOB_TYPE_NAMES, JobType } from '../../jobs/job-types';
-import { QUEUE_NAMES, QueueName } from '../../queues/queue-names';
+import { JOB_TYPE_NAMES, JobType } from '../../job-definitions/job-types';
+import { QUEUE_NAMES, QueueName } from '../../job-definitions/queue-names';
 
 export const MAX_PAGE_SIZE = 100;
 export const EXPORT_FORMATS = ['json', 'csv'] as const;

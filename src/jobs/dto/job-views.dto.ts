@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { QUEUE_NAMES, QueueName } from '../../queues/queue-names';
-import { JOB_STATUSES, JobStatus } from '../job-status';
-import { JOB_TYPE_NAMES, JobType } from '../job-types';
+import { QUEUE_NAMES, QueueName } from '../../job-definitions/queue-names';
+import { JOB_STATUSES, JobStatus } from '../../job-definitions/job-status';
+import { JOB_TYPE_NAMES, JobType } from '../../job-definitions/job-types';
 
 export class JobSummary {
   @ApiProperty({ format: 'uuid' })

@@ -4,8 +4,8 @@ import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min,
   ValidateNested,
 } from 'class-validator';
-import { JOB_PRIORITIES, JobPriority } from '../job-status';
-import { clientJobTypes, JOB_TYPES, JobType } from '../job-types';
+import { JOB_PRIORITIES, JobPriority } from '../../job-definitions/job-status';
+import { clientJobTypes, JOB_TYPES, JobType } from '../../job-definitions/job-types';
 
 const CLIENT_TYPES = clientJobTypes();
 

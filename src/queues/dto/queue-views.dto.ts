@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { JOB_STATUSES, JobStatus } from '../../jobs/job-status';
-import { QUEUE_NAMES, QueueName } from '../queue-names';
+import { JOB_STATUSES, JobStatus } from '../../job-definitions/job-status';
+import { QUEUE_NAMES, QueueName } from '../../job-definitions/queue-names';
 
 export class QueueCounts {
   @ApiProperty() waiting: number;

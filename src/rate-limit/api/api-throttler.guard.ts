@@ -8,7 +8,7 @@ import type { Request } from 'express';
 import type { AuthUser } from '../../common/auth/auth-user';
 import type { ApiRouteGroup } from '../../config/rate-limits.config';
 import { ApiRateLimits } from './api-rate-limits';
-import { RATE_LIMIT_GROUP } from './rate-limit-group.decorator';
+import { RATE_LIMIT_GROUP } from '../../common/rate-limit/rate-limit-group.decorator';
 
 /** Probes, scrapes and documentation are never throttled: `/`, /health…, /metrics…, /docs…. */
 const UNTHROTTLED_PATH = /^\/(?:$|health(?:\/|$)|metrics(?:\/|$)|docs(?:[-/]|$))/;

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PROVIDERS, ProviderName } from '../provider-names';
+import { PROVIDERS, ProviderName } from '../../job-definitions/provider-names';
 
 export class BreakerView {
   @ApiProperty({ enum: ['closed', 'open', 'half-open'] })

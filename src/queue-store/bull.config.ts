@@ -1,8 +1,8 @@
 import { BullModule } from '@nestjs/bull';
 import { AppConfig } from '../config/app-config';
 import { QUEUE_DEFINITIONS } from '../config/queues.config';
-import { JOB_BACKOFF, jobBackoff } from '../jobs/retry-backoff';
-import { QUEUE_NAMES } from './queue-names';
+import { JOB_BACKOFF, jobBackoff } from '../job-definitions/retry-backoff';
+import { QUEUE_NAMES } from '../job-definitions/queue-names';
 
 export const BullRootModule = BullModule.forRootAsync({
   inject: [AppConfig],

@@ -14,6 +14,9 @@ export interface DeadLetterFilter {
   to?: Date;
 }
 
+/** A new entry: everything but what the table fills in. */
+export type NewDeadLetter = Omit<DeadLetterJob, 'id' | 'createdAt'>;
+
 export interface GroupCount {
   key: string;
   count: number;
@@ -34,14 +37,21 @@ export interface ErrorGroup {
   sampleMessage: string;
 }
 
-/** One name for the retention lock, so every instance contends for the same one. */
-const RETENTION_LOCK = 'queue-service:dlq-retention';
 const EXPORT_CURSOR = 'dlq_export';
 
 /** All reads and writes of dead_letter_jobs behind the DLQ routes; tenant work runs under RLS. */
 @Injectable()
 export class DeadLetterRepository {
   constructor(private readonly scope: TenantScope) {}
+
+  /** Writes an entry for a job that failed for good; answers its id. */
+  add(entry: NewDeadLetter): Promise<string> {
+    return this.scope.run(entry.tenantId, async (manager) => {
+      // The cast: TypeORM's deep-partial type does not accept `unknown` jsonb values.
+      const inserted = await manager.insert(DeadLetterJob, { ...entry } as QueryDeepPartialEntity<DeadLetterJob>);
+      return String(inserted.identifiers[0]?.id);
+    });
+  }
 
   /** Newest first. */
   list(tenantId: string, filter: DeadLetterFilter, limit: number, offset: number) {
@@ -151,21 +161,17 @@ export class DeadLetterRepository {
   }
 
   /**
-   * Deletes every tenant's entries created before `cutoff`. Answers null, doing nothing, while
-   * another instance holds the retention lock (released when its transaction ends).
+   * Deletes the entries created before `cutoff` that the caller's transaction sees: every
+   * tenant's under the system role (retention), one tenant's under RLS (cleanup job).
    */
-  removeCreatedBefore(cutoff: Date): Promise<number | null> {
-    return this.scope.system(async (manager) => {
-      const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [RETENTION_LOCK]);
-      if (!locked) return null;
-      const result = await manager
-        .createQueryBuilder()
-        .delete()
-        .from(DeadLetterJob)
-        .where('created_at < :cutoff', { cutoff })
-        .execute();
-      return result.affected ?? 0;
-    });
+  async deleteCreatedBeforeIn(manager: EntityManager, cutoff: Date): Promise<number> {
+    const result = await manager
+      .createQueryBuilder()
+      .delete()
+      .from(DeadLetterJob)
+      .where('created_at < :cutoff', { cutoff })
+      .execute();
+    return result.affected ?? 0;
   }
 }
 

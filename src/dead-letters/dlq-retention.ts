@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
-import { DeadLetterRepository } from './dead-letter.repository';
 import { AppConfig } from '../config/app-config';
+import { AdvisoryLocks } from '../database/advisory-lock';
+import { DeadLetterRepository } from './dead-letter.repository';
 
 /** Daily at 03:15 server time, away from the top of the hour when other jobs pile up. */
 export const DLQ_RETENTION_CRON = '15 3 * * *';
@@ -20,6 +21,7 @@ export class DlqRetention {
 
   constructor(
     private readonly entries: DeadLetterRepository,
+    private readonly locks: AdvisoryLocks,
     private readonly config: AppConfig,
   ) {}
 
@@ -34,8 +36,9 @@ export class DlqRetention {
 
   async removeExpired(now = new Date()): Promise<RetentionOutcome> {
     const cutoff = new Date(now.getTime() - this.config.deadLetterRetentionDays * DAY_MS);
-    const removed = await this.entries.removeCreatedBefore(cutoff);
-    if (removed === null) return { ran: false, removed: 0 };
+    const outcome = await this.locks.runExclusive('dlq-retention', (manager) => this.entries.deleteCreatedBeforeIn(manager, cutoff));
+    if (!outcome.ran) return { ran: false, removed: 0 };
+    const removed = outcome.value;
     this.logger.log({ removed, cutoff }, 'Removed expired dead-letter entries');
     return { ran: true, removed };
   }

@@ -1,8 +1,8 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bull';
-import type { JobEnvelope } from '../jobs/job-envelope';
-import { QUEUE_NAMES, QueueName } from './queue-names';
+import type { JobEnvelope } from '../job-definitions/job-envelope';
+import { QUEUE_NAMES, QueueName } from '../job-definitions/queue-names';
 
 export type JobQueue = Queue<JobEnvelope>;
 

@@ -1,4 +1,4 @@
-import { RetryStrategy, retryDelayMs } from '../config/retry-strategies.config';
+import { RetryStrategy, retryDelayMs } from './retry-strategy';
 import { JobDeferral, isPermanent } from './job-errors';
 
 /** The name of our Bull backoff strategy; every job's `backoff` option points at it. */

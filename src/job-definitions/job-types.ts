@@ -1,6 +1,6 @@
 import type { ClassConstructor } from 'class-transformer';
-import type { QueueName } from '../queues/queue-names';
-import type { ProviderName } from '../rate-limit/provider-names';
+import type { QueueName } from './queue-names';
+import type { ProviderName } from './provider-names';
 import { AnalyticsProcessPayload, CleanupPayload, ScheduledTaskPayload } from './payloads/background.payloads';
 import { EmailSendPayload, SmsSendPayload, WebhookDeliverPayload } from './payloads/communication.payloads';
 import {

@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { TenantScope } from '../database/tenant-scope';
 import { AlertsService } from '../monitoring/alerts.service';
-import { DeadLetterJob } from './dead-letter.entity';
+import { DeadLetterRepository } from './dead-letter.repository';
 
 /** What the JobRunner knows of a job that has failed for good. */
 export interface DeadLetterEntry {
@@ -19,9 +17,6 @@ export interface DeadLetterEntry {
   lastFailedAt: Date;
 }
 
-// TypeORM's deep-partial type does not accept `unknown` jsonb values; the columns are typed on the entity.
-type DeadLetterChanges = QueryDeepPartialEntity<DeadLetterJob>;
-
 export const DEAD_LETTER_ALERT_KIND = 'job.dead_lettered';
 
 /** Writes dead-letter entries and raises their alert. Depends on nothing of the jobs module. */
@@ -30,15 +25,12 @@ export class DeadLetterRecorder {
   private readonly logger = new Logger(DeadLetterRecorder.name);
 
   constructor(
-    private readonly scope: TenantScope,
+    private readonly entries: DeadLetterRepository,
     private readonly alerts: AlertsService,
   ) {}
 
   async record(entry: DeadLetterEntry): Promise<void> {
-    const id = await this.scope.run(entry.tenantId, async (manager) => {
-      const inserted = await manager.insert(DeadLetterJob, { ...entry } as DeadLetterChanges);
-      return String(inserted.identifiers[0]?.id);
-    });
+    const id = await this.entries.add(entry);
     try {
       await this.alerts.raise({
         tenantId: entry.tenantId,

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { JobOrigin } from '../../jobs/job-envelope';
-import type { JobStatus } from '../../jobs/job-status';
+import type { JobOrigin } from '../job-definitions/job-envelope';
+import type { JobStatus } from '../job-definitions/job-status';
 
 export interface JobErrorDetails {
   type: string;
