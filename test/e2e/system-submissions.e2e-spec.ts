@@ -1,0 +1,159 @@
+import { createServer, IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
+import { TenantScope } from '../../src/database/tenant-scope';
+import { SystemSubmissions } from '../../src/jobs/system-submissions';
+import { AlertsService } from '../../src/monitoring/alerts.service';
+import { QueueRegistry } from '../../src/queue-store/queue-registry';
+import { VALID_PAYLOADS } from '../support/payloads';
+import { newTenant, startTestApp, TestApp } from '../support/test-app';
+import { waitFor, waitForJobToFinish } from '../support/wait-for';
+
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: unknown;
+}
+
+/** A webhook receiver on loopback that answers with the statuses it is given, in turn. */
+async function startReceiver(statuses: number[]): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
+  const received: Received[] = [];
+  const server: Server = createServer((request, response) => {
+    let raw = '';
+    request.on('data', (chunk) => (raw += chunk));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body: JSON.parse(raw) });
+      response.writeHead(statuses[Math.min(received.length - 1, statuses.length - 1)]).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hooks`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('System submissions, internal job types and schedule ticks', () => {
+  let test: TestApp;
+  beforeAll(async () => {
+    test = await startTestApp({
+      env: { RETRY_STRATEGIES: JSON.stringify({ 'webhook-deliver': { attempts: 3, backoff: 'fixed', baseDelayMs: 20, maxDelayMs: 20 } }) },
+    });
+  });
+  afterAll(() => test.close());
+  const db = () => test.app.get(DataSource);
+
+  it('POST /jobs and POST /jobs/batch refuse an internal type as they refuse an unknown one', async () => {
+    const tenant = newTenant();
+    const body = { type: 'webhook-deliver', data: { url: 'http://127.0.0.1:1/x', event: 'payment.completed', body: {} } };
+    const single = await test.http().post('/jobs').set('Authorization', `Bearer ${tenant.admin}`).send(body).expect(400);
+    expect(single.body.details).toEqual([expect.objectContaining({ field: 'type' })]);
+    expect(single.body.details[0].message).not.toContain('webhook-deliver');
+    const batch = await test.http().post('/jobs/batch').set('Authorization', `Bearer ${tenant.admin}`)
+      .send({ jobs: [{ type: 'analytics-process', data: VALID_PAYLOADS['analytics-process'] }, body] }).expect(400);
+    expect(batch.body.details).toEqual([expect.objectContaining({ field: 'jobs.1.type' })]);
+    expect(await db().query(`SELECT 1 FROM jobs WHERE tenant_id = $1`, [tenant.tenantId])).toEqual([]);
+  });
+
+  it('the service submits an internal webhook delivery for a tenant: origin system, retried on 5xx, delivered once', async () => {
+    const receiver = await startReceiver([503, 200]);
+    try {
+      const tenant = newTenant();
+      const { jobId, created } = await test.app.get(SystemSubmissions).submit({
+        tenantId: tenant.tenantId,
+        origin: 'system',
+        type: 'webhook-deliver',
+        data: { url: receiver.url, event: 'payment.completed', body: { orderId: 'ord_hook' } },
+      });
+      expect(created).toBe(true);
+      const job = await waitForJobToFinish(test, tenant.admin, jobId);
+      expect(job).toMatchObject({ status: 'completed', attempts: 2, result: { event: 'payment.completed', statusCode: 200 } });
+      expect(receiver.received).toHaveLength(2);
+      expect(receiver.received[1].headers).toMatchObject({ 'x-webhook-event': 'payment.completed', 'x-webhook-delivery': jobId });
+      expect(receiver.received[1].body).toEqual({ orderId: 'ord_hook' });
+      expect(await db().query(`SELECT origin, created_by FROM jobs WHERE id = $1`, [jobId])).toEqual([{ origin: 'system', created_by: null }]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a receiver that refuses (4xx) fails the delivery for good after one attempt', async () => {
+    const receiver = await startReceiver([410]);
+    try {
+      const tenant = newTenant();
+      const { jobId } = await test.app.get(SystemSubmissions).submit({
+        tenantId: tenant.tenantId, origin: 'system', type: 'webhook-deliver',
+        data: { url: receiver.url, event: 'refund.completed', body: {} },
+      });
+      expect(await waitForJobToFinish(test, tenant.admin, jobId)).toMatchObject({
+        status: 'failed', attempts: 1, error: { type: 'webhook_rejected', permanent: true },
+      });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('system submissions are validated like client ones', async () => {
+    await expect(test.app.get(SystemSubmissions).submit({
+      tenantId: newTenant().tenantId, origin: 'system', type: 'webhook-deliver', data: { url: 'not a url', event: 'x', body: {} },
+    })).rejects.toMatchObject({ details: [expect.objectContaining({ field: 'data.url' })] });
+  });
+
+  it('each tick of a repeatable persisted job gets its own record and runs to completion', async () => {
+    const tenant = newTenant();
+    const key = `ticks-${tenant.tenantId}`;
+    const submissions = test.app.get(SystemSubmissions);
+    const queue = test.app.get(QueueRegistry).get('money');
+    await submissions.repeat(
+      { tenantId: tenant.tenantId, origin: 'schedule', type: 'payment-process', data: { ...VALID_PAYLOADS['payment-process'], orderId: 'ord_tick' } },
+      { key, every: 250 },
+    );
+    try {
+      const ticks = await waitFor(async () => {
+        const rows = await db().query(
+          `SELECT id, status, origin FROM jobs WHERE tenant_id = $1 AND status = 'completed' ORDER BY created_at`, [tenant.tenantId]);
+        return rows.length >= 2 ? rows : undefined;
+      }, 15_000, 'two completed ticks');
+      expect(ticks.every((row: { origin: string }) => row.origin === 'schedule')).toBe(true);
+      expect(new Set(ticks.map((row: { id: string }) => row.id)).size).toBe(ticks.length);
+      expect(await db().query(`SELECT error_type FROM dead_letter_jobs WHERE tenant_id = $1`, [tenant.tenantId])).toEqual([]);
+    } finally {
+      for (const repeatable of await queue.getRepeatableJobs()) {
+        if (repeatable.id === key) await queue.removeRepeatableByKey(repeatable.key);
+      }
+    }
+  });
+
+  it('clearing a queue removes delayed jobs but keeps the next run of a repeatable job', async () => {
+    const tenant = newTenant();
+    const queue = test.app.get(QueueRegistry).get('background');
+    const key = `hourly-${tenant.tenantId}`;
+    await test.app.get(SystemSubmissions).repeat(
+      { tenantId: tenant.tenantId, origin: 'schedule', type: 'analytics-process', data: { event: 'hourly.rollup' } },
+      { key, every: 3_600_000 },
+    );
+    const delayed = await test.http().post('/jobs').set('Authorization', `Bearer ${tenant.admin}`)
+      .send({ type: 'analytics-process', data: VALID_PAYLOADS['analytics-process'], options: { delay: 3_600_000 } }).expect(201);
+    try {
+      const nextRun = (await queue.getDelayed()).find((job) => job.opts.repeat && job.data.tenantId === tenant.tenantId);
+      expect(nextRun).toBeDefined();
+
+      await test.http().post('/queues/background/clear').set('Authorization', `Bearer ${tenant.admin}`).expect(200);
+
+      expect(await queue.getJob(delayed.body.id)).toBeNull();
+      expect(await queue.getJob(String(nextRun!.id))).not.toBeNull();
+      expect((await queue.getRepeatableJobs()).filter((repeatable) => repeatable.id === key)).toHaveLength(1);
+    } finally {
+      for (const repeatable of await queue.getRepeatableJobs()) {
+        if (repeatable.id === key) await queue.removeRepeatableByKey(repeatable.key);
+      }
+    }
+  });
+
+  it('a service-wide alert is kept in alert_history, and no tenant can read it', async () => {
+    const tenant = newTenant();
+    const kind = `queue.depth_${tenant.tenantId.slice(0, 8)}`;
+    await test.app.get(AlertsService).raise({ tenantId: null, severity: 'critical', kind, queue: 'money', message: 'Money queue is backed up' });
+    expect(await db().query(`SELECT tenant_id, severity FROM alert_history WHERE kind = $1`, [kind])).toEqual([{ tenant_id: null, severity: 'critical' }]);
+    const seenByTenant = await test.app.get(TenantScope).run(tenant.tenantId, (manager) =>
+      manager.query(`SELECT 1 FROM alert_history WHERE kind = $1`, [kind]));
+    expect(seenByTenant).toEqual([]);
+  });
+});
