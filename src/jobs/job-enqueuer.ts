@@ -2,7 +2,7 @@ import { Injectable, Logger, ServiceUnavailableException, UnprocessableEntityExc
 import type { Job, JobOptions } from 'bull';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { FieldProblem } from '../common/validation/validation-details';
+import type { FieldProblem } from '../common/errors/validation-details';
 import { AppConfig } from '../config/app-config';
 import { TenantScope } from '../database/tenant-scope';
 import { IdempotencyService } from '../idempotency/idempotency.service';

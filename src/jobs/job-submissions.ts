@@ -1,7 +1,7 @@
 import { plainToInstance, instanceToPlain } from 'class-transformer';
 import { validate } from 'class-validator';
-import type { FieldProblem } from '../common/validation/validation-details';
-import { toFieldProblems } from '../common/validation/validation-details';
+import type { FieldProblem } from '../common/errors/validation-details';
+import { toFieldProblems } from '../common/errors/validation-details';
 import type { SubmitJobRequest } from './dto/submit-job.dto';
 import { payloadClassOf } from '../job-definitions/job-types';
 

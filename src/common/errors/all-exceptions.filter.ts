@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import type { FieldProblem } from '../validation/validation-details';
+import type { FieldProblem } from './validation-details';
 import { ErrorResponse, ValidationFailedException } from './error-response';
 
 /**

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { FieldProblem } from '../validation/validation-details';
+import type { FieldProblem } from './validation-details';
 
 export class FieldProblemDto implements FieldProblem {
   @ApiProperty({ example: 'data.amount' })

@@ -1,6 +1,6 @@
 import { ValidationPipe } from '@nestjs/common';
 import { ValidationFailedException } from '../errors/error-response';
-import { toFieldProblems } from './validation-details';
+import { toFieldProblems } from '../errors/validation-details';
 
 /** Whitelisting validation whose errors name every bad field by its dotted path. */
 export function createValidationPipe(): ValidationPipe {

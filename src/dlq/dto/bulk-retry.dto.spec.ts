@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { toFieldProblems } from '../../common/validation/validation-details';
+import { toFieldProblems } from '../../common/errors/validation-details';
 import { BulkRetryRequest } from './bulk-retry.dto';
 
 const ID = '5b0c8f0e-8d7e-4a53-9a49-7f3c7f1c2a10';
