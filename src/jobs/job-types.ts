@@ -37,6 +37,14 @@ export type PayloadOf<T extends JobType> = InstanceType<(typeof JOB_TYPES)[T]['p
 
 export const JOB_TYPE_NAMES = Object.keys(JOB_TYPES) as JobType[];
 
+/**
+ * The types a client may submit through the API, in registry order; the OpenAPI document's
+ * submission union is built from this list. Every type is a client type today.
+ */
+export function clientJobTypes(): JobType[] {
+  return [...JOB_TYPE_NAMES];
+}
+
 export function isJobType(value: unknown): value is JobType {
   return typeof value === 'string' && Object.hasOwn(JOB_TYPES, value);
 }

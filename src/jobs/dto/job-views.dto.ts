@@ -17,6 +17,11 @@ export class JobSummary {
   status: JobStatus;
 }
 
+export class CancelJobResult extends JobSummary {
+  @ApiProperty({ description: 'True when the job was running: it finishes its attempt and is not retried' })
+  cancelRequested: boolean;
+}
+
 export class JobErrorView {
   @ApiProperty({ example: 'card_declined' })
   type: string;

@@ -1,4 +1,4 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min,
@@ -28,20 +28,15 @@ export class JobOptionsDto {
   idempotencyKey?: string;
 }
 
-@ApiExtraModels(...Object.values(JOB_TYPES).map((definition) => definition.payload))
+/** Its OpenAPI schema is the union of job-submission.schema.ts; `data` is validated per type. */
+@ApiExtraModels(JobOptionsDto, ...Object.values(JOB_TYPES).map((definition) => definition.payload))
 export class SubmitJobRequest {
-  @ApiProperty({ enum: JOB_TYPE_NAMES, example: 'payment-process' })
   @IsIn(JOB_TYPE_NAMES, { message: `type must be one of: ${JOB_TYPE_NAMES.join(', ')}` })
   type: JobType;
 
-  @ApiProperty({
-    description: 'The payload of the job type (see the schemas of each type)',
-    oneOf: Object.values(JOB_TYPES).map((definition) => ({ $ref: getSchemaPath(definition.payload) })),
-  })
   @IsObject()
   data: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: JobOptionsDto })
   @IsOptional() @ValidateNested() @Type(() => JobOptionsDto)
   options?: JobOptionsDto;
 }

@@ -1,0 +1,137 @@
+import type { INestApplication } from '@nestjs/common';
+import type { OpenAPIObject, OperationObject, ReferenceObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
+import Ajv, { type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { Response } from 'supertest';
+import { openApiDocumentOf } from '../../src/openapi/openapi-document';
+
+const DOCUMENT_ID = 'openapi.json';
+
+interface Route {
+  method: string;
+  template: string;
+  pattern: RegExp;
+  /** Literal segments first: `/dlq/stats` wins over `/dlq/{id}`, as in the router. */
+  literalSegments: number;
+  operation: OperationObject;
+}
+
+/**
+ * Where a response is allowed to go beyond what JSON Schema alone would say: the check is
+ * stricter than the document, so the document stays complete for generated clients. Every
+ * object schema with `properties` is closed (`additionalProperties: false` unless it says
+ * otherwise): a field the service sends but the document does not name is a mismatch.
+ */
+function closeObjects(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(closeObjects);
+  if (!node || typeof node !== 'object') return node;
+  const copy = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, closeObjects(value)]));
+  if ('properties' in copy && !('additionalProperties' in copy)) copy.additionalProperties = false;
+  return copy;
+}
+
+/** `#/components/…` refs of a response schema point into the document added to Ajv. */
+function anchored(schema: SchemaObject | ReferenceObject): object {
+  return JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, `"${DOCUMENT_ID}#/components/`));
+}
+
+function mediaTypeOf(response: Response): string | undefined {
+  return response.headers['content-type']?.split(';')[0].trim().toLowerCase();
+}
+
+/** The OpenAPI document of an app, used to check every response the e2e suite receives. */
+export class OpenApiContract {
+  private readonly routes: Route[];
+  private readonly ajv: Ajv;
+  private readonly validators = new Map<string, ValidateFunction>();
+
+  constructor(private readonly document: OpenAPIObject) {
+    this.routes = Object.entries(document.paths)
+      .flatMap(([template, item]) =>
+        Object.entries(item)
+          .filter(([, operation]) => typeof operation === 'object' && operation && 'responses' in operation)
+          .map(([method, operation]) => ({
+            method: method.toUpperCase(),
+            template,
+            pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^/}]+\}/g, '[^/]+')}$`),
+            literalSegments: template.split('/').filter((segment) => segment && !segment.startsWith('{')).length,
+            operation: operation as OperationObject,
+          })),
+      )
+      .sort((a, b) => b.literalSegments - a.literalSegments);
+    this.ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(this.ajv);
+    this.ajv.addSchema({ $id: DOCUMENT_ID, components: closeObjects(document.components) as object });
+  }
+
+  /** What the document says about one response, or undefined when it describes it. */
+  mismatchOf(method: string, url: string, response: Response): string | undefined {
+    const path = new URL(url, 'http://service.test').pathname;
+    const route = this.routes.find((candidate) => candidate.method === method.toUpperCase() && candidate.pattern.test(path));
+    if (!route) return `no documented operation for ${method.toUpperCase()} ${path}`;
+    const where = `${route.method} ${route.template}`;
+    const { responses } = route.operation;
+    const status = String(response.status);
+    const documented = (responses[status] ?? responses[`${status[0]}XX`] ?? responses.default) as ResponseObject | undefined;
+    if (!documented) return `status ${status} is not documented for ${where} (documented: ${Object.keys(responses).join(', ')})`;
+    const content = documented.content ?? {};
+    const mediaType = mediaTypeOf(response);
+    if (!Object.keys(content).length) {
+      return response.text ? `${where} ${status} is documented without a body, but one came (${mediaType})` : undefined;
+    }
+    const media = mediaType ? content[mediaType] : undefined;
+    if (!media) return `content type ${mediaType ?? '(none)'} is not documented for ${where} ${status} (documented: ${Object.keys(content).join(', ')})`;
+    if (mediaType !== 'application/json' || !media.schema) return undefined;
+    const validate = this.validatorFor(`${where} ${status}`, media.schema);
+    if (validate(response.body)) return undefined;
+    return `body of ${where} ${status} does not match its schema: ${this.ajv.errorsText(validate.errors, { dataVar: 'body' })}`;
+  }
+
+  private validatorFor(key: string, schema: SchemaObject | ReferenceObject): ValidateFunction {
+    let validate = this.validators.get(key);
+    if (!validate) {
+      validate = this.ajv.compile(closeObjects(anchored(schema)) as object);
+      this.validators.set(key, validate);
+    }
+    return validate;
+  }
+
+  /** Validates a value against a named component schema, e.g. a request body against SubmitJobRequest. */
+  validateAgainst(schemaName: string, value: unknown): string | undefined {
+    const validate = this.validatorFor(`#${schemaName}`, { $ref: `#/components/schemas/${schemaName}` });
+    return validate(value) ? undefined : this.ajv.errorsText(validate.errors, { dataVar: 'value' });
+  }
+}
+
+const contracts = new WeakMap<INestApplication, OpenApiContract>();
+
+export function contractOf(app: INestApplication): OpenApiContract {
+  let contract = contracts.get(app);
+  if (!contract) {
+    contract = new OpenApiContract(openApiDocumentOf(app));
+    contracts.set(app, contract);
+  }
+  return contract;
+}
+
+const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'head', 'options']);
+
+/**
+ * Wraps a supertest agent so that every request it makes checks its response against the
+ * document before the test's own expectations: a response the document does not describe
+ * fails the test that made the request, naming method, path, status and the schema error.
+ */
+export function checkedAgainstContract<Agent extends object>(agent: Agent, contract: () => OpenApiContract): Agent {
+  return new Proxy(agent, {
+    get(target, property, receiver) {
+      const original: unknown = Reflect.get(target, property, receiver);
+      if (typeof property !== 'string' || !HTTP_METHODS.has(property) || typeof original !== 'function') return original;
+      const method = property === 'del' ? 'delete' : property;
+      return (url: string) =>
+        original.call(target, url).expect((response: Response) => {
+          const mismatch = contract().mismatchOf(method, url, response);
+          if (mismatch) throw new Error(`Response outside the OpenAPI document: ${method.toUpperCase()} ${url} → ${response.status}: ${mismatch}`);
+        });
+    },
+  });
+}
