@@ -17,21 +17,30 @@ interface Route {
 }
 
 /**
- * Where a response is allowed to go beyond what JSON Schema alone would say: the check is
- * stricter than the document, so the document stays complete for generated clients. Every
- * object schema with `properties` is closed (`additionalProperties: false` unless it says
- * otherwise): a field the service sends but the document does not name is a mismatch.
+ * An OpenAPI 3.0 schema as the JSON Schema Ajv checks, in two steps:
+ * - `nullable: true` admits null, also beside `allOf`/`$ref` (as client generators read it).
+ * - Stricter than the document, so that it stays complete for generated clients: an object
+ *   schema with `properties` is closed (`additionalProperties: false` unless it says
+ *   otherwise), so a field the service sends but the document does not name is a mismatch.
  */
-function closeObjects(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(closeObjects);
-  if (!node || typeof node !== 'object') return node;
-  const copy = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, closeObjects(value)]));
-  if ('properties' in copy && !('additionalProperties' in copy)) copy.additionalProperties = false;
-  return copy;
+function asJsonSchema(schema: SchemaObject | ReferenceObject): object {
+  if ('$ref' in schema) return schema;
+  const { nullable, ...rest } = schema;
+  const converted: Record<string, unknown> = { ...rest };
+  const each = (schemas: (SchemaObject | ReferenceObject)[]) => schemas.map(asJsonSchema);
+  if (rest.properties) {
+    converted.properties = Object.fromEntries(Object.entries(rest.properties).map(([name, property]) => [name, asJsonSchema(property)]));
+    if (rest.additionalProperties === undefined) converted.additionalProperties = false;
+  }
+  if (typeof rest.additionalProperties === 'object') converted.additionalProperties = asJsonSchema(rest.additionalProperties);
+  if (rest.items) converted.items = asJsonSchema(rest.items);
+  if (rest.not) converted.not = asJsonSchema(rest.not);
+  for (const keyword of ['allOf', 'anyOf', 'oneOf'] as const) if (rest[keyword]) converted[keyword] = each(rest[keyword]);
+  return nullable === true ? { anyOf: [{ type: 'null' }, converted] } : converted;
 }
 
 /** `#/components/…` refs of a response schema point into the document added to Ajv. */
-function anchored(schema: SchemaObject | ReferenceObject): object {
+function anchored(schema: object): object {
   return JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, `"${DOCUMENT_ID}#/components/`));
 }
 
@@ -61,7 +70,8 @@ export class OpenApiContract {
       .sort((a, b) => b.literalSegments - a.literalSegments);
     this.ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(this.ajv);
-    this.ajv.addSchema({ $id: DOCUMENT_ID, components: closeObjects(document.components) as object });
+    const schemas = Object.entries(document.components?.schemas ?? {}).map(([name, schema]) => [name, asJsonSchema(schema)]);
+    this.ajv.addSchema({ $id: DOCUMENT_ID, components: { schemas: Object.fromEntries(schemas) } });
   }
 
   /** What the document says about one response, or undefined when it describes it. */
@@ -90,7 +100,7 @@ export class OpenApiContract {
   private validatorFor(key: string, schema: SchemaObject | ReferenceObject): ValidateFunction {
     let validate = this.validators.get(key);
     if (!validate) {
-      validate = this.ajv.compile(closeObjects(anchored(schema)) as object);
+      validate = this.ajv.compile(anchored(asJsonSchema(schema)));
       this.validators.set(key, validate);
     }
     return validate;

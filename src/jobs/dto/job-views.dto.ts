@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { QUEUE_NAMES, QueueName } from '../../queues/queue-names';
 import { JOB_STATUSES, JobStatus } from '../job-status';
 import { JOB_TYPE_NAMES, JobType } from '../job-types';
@@ -43,10 +43,10 @@ export class JobView extends JobSummary {
   @ApiProperty({ type: 'object', additionalProperties: true })
   data: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'What the handler returned, once completed' })
   result: unknown;
 
-  @ApiPropertyOptional({ type: JobErrorView, nullable: true })
+  @ApiProperty({ type: JobErrorView, nullable: true })
   error: JobErrorView | null;
 
   @ApiProperty({ description: 'Cancellation was asked for while the job was running' })
@@ -55,10 +55,10 @@ export class JobView extends JobSummary {
   @ApiProperty()
   createdAt: Date;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
   startedAt: Date | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
   finishedAt: Date | null;
 }
 
