@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject, OperationObject, ReferenceObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
-import Ajv, { type ValidateFunction } from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Response } from 'supertest';
 import { openApiDocumentOf } from '../../src/openapi/openapi-document';
@@ -44,7 +44,19 @@ function anchored(schema: object): object {
   return JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, `"${DOCUMENT_ID}#/components/`));
 }
 
-function mediaTypeOf(response: Response): string | undefined {
+/** What a check reads of a response. */
+export type CheckedResponse = Pick<Response, 'status' | 'headers' | 'text' | 'body'>;
+
+function describeErrors(errors: ErrorObject[] | null | undefined): string {
+  return (errors ?? [])
+    .map((error) => {
+      const extra = (error.params as { additionalProperty?: string }).additionalProperty;
+      return `body${error.instancePath} ${error.message}${extra ? ` (${extra})` : ''}`;
+    })
+    .join('; ');
+}
+
+function mediaTypeOf(response: CheckedResponse): string | undefined {
   return response.headers['content-type']?.split(';')[0].trim().toLowerCase();
 }
 
@@ -75,7 +87,7 @@ export class OpenApiContract {
   }
 
   /** What the document says about one response, or undefined when it describes it. */
-  mismatchOf(method: string, url: string, response: Response): string | undefined {
+  mismatchOf(method: string, url: string, response: CheckedResponse): string | undefined {
     const path = new URL(url, 'http://service.test').pathname;
     const route = this.routes.find((candidate) => candidate.method === method.toUpperCase() && candidate.pattern.test(path));
     if (!route) return `no documented operation for ${method.toUpperCase()} ${path}`;
@@ -94,7 +106,7 @@ export class OpenApiContract {
     if (mediaType !== 'application/json' || !media.schema) return undefined;
     const validate = this.validatorFor(`${where} ${status}`, media.schema);
     if (validate(response.body)) return undefined;
-    return `body of ${where} ${status} does not match its schema: ${this.ajv.errorsText(validate.errors, { dataVar: 'body' })}`;
+    return `body of ${where} ${status} does not match its schema: ${describeErrors(validate.errors)}`;
   }
 
   private validatorFor(key: string, schema: SchemaObject | ReferenceObject): ValidateFunction {
@@ -109,7 +121,7 @@ export class OpenApiContract {
   /** Validates a value against a named component schema, e.g. a request body against SubmitJobRequest. */
   validateAgainst(schemaName: string, value: unknown): string | undefined {
     const validate = this.validatorFor(`#${schemaName}`, { $ref: `#/components/schemas/${schemaName}` });
-    return validate(value) ? undefined : this.ajv.errorsText(validate.errors, { dataVar: 'value' });
+    return validate(value) ? undefined : describeErrors(validate.errors);
   }
 }
 
