@@ -66,7 +66,7 @@ export class OpenApiContract {
   private readonly ajv: Ajv;
   private readonly validators = new Map<string, ValidateFunction>();
 
-  constructor(private readonly document: OpenAPIObject) {
+  constructor(document: OpenAPIObject) {
     this.routes = Object.entries(document.paths)
       .flatMap(([template, item]) =>
         Object.entries(item)

@@ -22,7 +22,7 @@ export type ErrorStatus = keyof typeof ERROR_STATUSES;
  * Documents error statuses of a route (or of every route of a controller) with ErrorResponse.
  * A status given as `[status, description]` says what it means for this route.
  * Statuses every route shares (401, 429, 500, 503, 400 for bodies) are added to the whole
- * document by src/openapi/openapi-document.ts; this decorator is for the rest.
+ * document by src/openapi/document-completion.ts; this decorator is for the rest.
  */
 export function ApiErrors(...statuses: (ErrorStatus | [ErrorStatus, string])[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
