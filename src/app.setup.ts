@@ -1,12 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { assignRequestId } from './common/logging/request-id';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig } from './config/app-config';
+import { serveOpenApiDocs } from './openapi/openapi-document';
 
 /** Everything around the modules that the service and its e2e tests share. */
 export function configureApp(app: INestApplication): void {
@@ -20,16 +20,5 @@ export function configureApp(app: INestApplication): void {
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
-  if (config.swaggerEnabled) {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Queue Service')
-        .setDescription('Asynchronous jobs for payments, refunds, NFT tickets, notifications and background work.')
-        .setVersion('0.1.0')
-        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-        .build(),
-    );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  }
+  if (config.swaggerEnabled) serveOpenApiDocs(app);
 }

@@ -8,7 +8,7 @@ import { dirname, join, normalize, relative, sep } from 'node:path';
  */
 const LAYERS: string[][] = [
   ['common/errors', 'common/sandbox'],
-  ['common/validation'],
+  ['common/validation', 'common/openapi'],
   ['job-definitions'],
   ['config'],
   ['common/auth', 'common/logging', 'common/rate-limit'],
@@ -20,6 +20,7 @@ const LAYERS: string[][] = [
   ['rate-limit'],
   ['jobs'],
   ['queues', 'dlq', 'payments', 'nft', 'notifications', 'background'],
+  ['openapi'],
   ['(root)'],
 ];
 

@@ -11,6 +11,8 @@ export class AppConfig {
   readonly port: number;
   readonly logLevel: Environment['LOG_LEVEL'];
   readonly swaggerEnabled: boolean;
+  /** Where clients reach the API; the OpenAPI document's server. */
+  readonly publicUrl: string;
   readonly database: { url: string; poolSize: number };
   readonly redis: { url: string; prefix: string };
   readonly auth: { jwtSecret: string; issuer?: string };
@@ -32,6 +34,7 @@ export class AppConfig {
     this.port = env.PORT;
     this.logLevel = env.LOG_LEVEL;
     this.swaggerEnabled = env.SWAGGER_ENABLED;
+    this.publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
     this.database = { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE };
     this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
     this.auth = { jwtSecret: env.JWT_SECRET, issuer: env.JWT_ISSUER };

@@ -62,6 +62,13 @@ describe('validateEnvironment', () => {
     expect(problemVariables(errorOf({ DLQ_RETENTION_DAYS: value }))).toEqual(['DLQ_RETENTION_DAYS']);
   });
 
+  it('reads PUBLIC_URL, the base URL of the OpenAPI document, as an http(s) URL without a trailing slash', () => {
+    expect(validateEnvironment({ PUBLIC_URL: 'https://queue.example.org/api' })).toMatchObject({ PUBLIC_URL: 'https://queue.example.org/api' });
+    for (const value of ['ftp://queue.example.org', 'https://queue.example.org/', 'not a url', 'https://x.org/?a=1']) {
+      expect(problemVariables(errorOf({ PUBLIC_URL: value }))).toEqual(['PUBLIC_URL']);
+    }
+  });
+
   it('names every bad variable in one error', () => {
     const error = errorOf({ PORT: 'abc', APP_ROLE: 'boss', REDIS_URL: 'http://x' });
     expect(problemVariables(error)).toEqual(['APP_ROLE', 'PORT', 'REDIS_URL']);

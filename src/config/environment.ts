@@ -21,6 +21,7 @@ export interface Environment {
   QUEUE_LOCK_DURATION_MS: number;
   QUEUE_STALLED_INTERVAL_MS: number;
   SWAGGER_ENABLED: boolean;
+  PUBLIC_URL?: string;
   RETRY_STRATEGIES?: string;
   IDEMPOTENCY_TTL_HOURS: number;
   JOB_LEASE_MS?: number;
@@ -79,6 +80,11 @@ const schema = Joi.object<Environment>({
   QUEUE_LOCK_DURATION_MS: Joi.number().integer().min(100).default(30_000),
   QUEUE_STALLED_INTERVAL_MS: Joi.number().integer().min(50).default(30_000),
   SWAGGER_ENABLED: Joi.boolean().default(true),
+  // The base URL clients reach the API at; the OpenAPI document's server.
+  PUBLIC_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .pattern(/^[^?#]*[^/?#]$/, 'a base URL without query, fragment or trailing slash')
+    .optional(),
   RETRY_STRATEGIES: Joi.string().optional(),
   IDEMPOTENCY_TTL_HOURS: Joi.number().integer().min(1).max(24 * 90).default(24),
   JOB_LEASE_MS: Joi.number().integer().min(200).optional(),

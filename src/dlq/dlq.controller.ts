@@ -2,16 +2,15 @@ import {
   Body, Controller, Delete, Get, HttpCode, HttpStatus, Logger, Param, ParseUUIDPipe, Post, Query, Res,
 } from '@nestjs/common';
 import {
-  ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiForbiddenResponse,
-  ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse,
+  ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser, Roles } from '../common/auth/decorators';
-import { ErrorResponse } from '../common/errors/error-response';
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { JobSummary } from '../jobs/dto/job-views.dto';
 import { filterOf } from './dead-letter-view.mapper';
-import { CONTENT_TYPES } from './dlq-export.format';
+import { CONTENT_TYPES, CSV_COLUMNS } from './dlq-export.format';
 import { DlqExporter } from './dlq-exporter';
 import { DlqService } from './dlq.service';
 import { BulkRetryRequest } from './dto/bulk-retry.dto';
@@ -21,8 +20,6 @@ import { BulkRetryResult, DeadLetterPage, DeadLetterStats, DeadLetterView, Error
 /** Static routes come before `:id`, which only matches a UUID anyway. */
 @ApiTags('dlq')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing, invalid or expired token' })
-@ApiForbiddenResponse({ type: ErrorResponse, description: 'Requires the admin or venue_admin role' })
 @Roles('admin', 'venue_admin')
 @Controller('dlq')
 export class DlqController {
@@ -36,7 +33,7 @@ export class DlqController {
   @Get()
   @ApiOperation({ summary: "A page of the tenant's dead-lettered jobs, newest first" })
   @ApiOkResponse({ type: DeadLetterPage })
-  @ApiBadRequestResponse({ type: ErrorResponse, description: 'Details name each bad query parameter' })
+  @ApiErrors([400, 'Details name each bad query parameter'])
   list(@CurrentUser() user: AuthUser, @Query() query: DlqListQuery): Promise<DeadLetterPage> {
     return this.dlq.list(user, query);
   }
@@ -44,7 +41,7 @@ export class DlqController {
   @Get('stats')
   @ApiOperation({ summary: 'Entries by queue and by type, with the oldest and newest entry times' })
   @ApiOkResponse({ type: DeadLetterStats })
-  @ApiBadRequestResponse({ type: ErrorResponse })
+  @ApiErrors([400, 'Details name each bad query parameter'])
   stats(@CurrentUser() user: AuthUser, @Query() query: DlqFilterDto): Promise<DeadLetterStats> {
     return this.dlq.stats(user, query);
   }
@@ -52,16 +49,21 @@ export class DlqController {
   @Get('failures-by-error')
   @ApiOperation({ summary: 'Entries grouped by error type, most frequent first' })
   @ApiOkResponse({ type: [ErrorTypeCount] })
-  @ApiBadRequestResponse({ type: ErrorResponse })
+  @ApiErrors([400, 'Details name each bad query parameter'])
   failuresByError(@CurrentUser() user: AuthUser, @Query() query: DlqFilterDto): Promise<ErrorTypeCount[]> {
     return this.dlq.failuresByError(user, query);
   }
 
   @Get('export')
   @ApiOperation({ summary: 'Every matching entry as a streamed JSON array or CSV file (with a header row)' })
-  @ApiProduces(CONTENT_TYPES.json, CONTENT_TYPES.csv)
-  @ApiOkResponse({ description: 'An attachment; JSON items have the shape of GET /dlq/{id}' })
-  @ApiBadRequestResponse({ type: ErrorResponse })
+  @ApiOkResponse({
+    description: 'An attachment (Content-Disposition); JSON items have the shape of GET /dlq/{id}',
+    content: {
+      'application/json': { schema: { type: 'array', items: { $ref: getSchemaPath(DeadLetterView) } } },
+      'text/csv': { schema: { type: 'string', description: `A header row, then one row per entry: ${CSV_COLUMNS.join(', ')}` } },
+    },
+  })
+  @ApiErrors([400, 'Details name each bad query parameter'])
   async export(@CurrentUser() user: AuthUser, @Query() query: DlqExportQuery, @Res() response: Response): Promise<void> {
     const filename = `dead-letters-${new Date().toISOString().replace(/[:.]/g, '-')}.${query.format}`;
     response.status(HttpStatus.OK);
@@ -85,7 +87,7 @@ export class DlqController {
   @Get(':id')
   @ApiOperation({ summary: 'One dead-letter entry' })
   @ApiOkResponse({ type: DeadLetterView })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No such entry for this tenant' })
+  @ApiErrors([400, 'The id is not a UUID'], [404, 'No such entry for this tenant'])
   get(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<DeadLetterView> {
     return this.dlq.get(user, id);
   }
@@ -93,8 +95,8 @@ export class DlqController {
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Forget an entry without running its job again' })
-  @ApiNoContentResponse()
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiErrors([400, 'The id is not a UUID'], [404, 'No such entry for this tenant'])
   delete(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.dlq.delete(user, id);
   }
@@ -103,7 +105,7 @@ export class DlqController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Retry entries by id, or the oldest entries matching a filter; each succeeds or fails on its own' })
   @ApiOkResponse({ type: BulkRetryResult })
-  @ApiBadRequestResponse({ type: ErrorResponse })
+  @ApiErrors([400, 'Invalid body; details name each bad field'])
   retryMany(@CurrentUser() user: AuthUser, @Body() body: BulkRetryRequest): Promise<BulkRetryResult> {
     return this.dlq.retryMany(user, body);
   }
@@ -112,8 +114,11 @@ export class DlqController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'Run the job again under its original id and idempotency key; the entry is removed' })
   @ApiAcceptedResponse({ type: JobSummary })
-  @ApiNotFoundResponse({ type: ErrorResponse })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'The job is running, or was retried since' })
+  @ApiErrors(
+    [400, 'The id is not a UUID'],
+    [404, 'No such entry for this tenant'],
+    [409, 'The job is running, was retried since, or its type no longer exists'],
+  )
   retry(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<JobSummary> {
     return this.dlq.retry(user, id);
   }

@@ -45,7 +45,10 @@ export type PayloadOf<T extends JobType> = InstanceType<(typeof JOB_TYPES)[T]['p
 export const JOB_TYPE_NAMES = Object.keys(JOB_TYPES) as JobType[];
 
 type InternalJobType = { [T in JobType]: (typeof JOB_TYPES)[T] extends { internal: true } ? T : never }[JobType];
-/** The types clients may submit through the API. */
+/**
+ * The types a client may submit through the API, in registry order; the OpenAPI document's
+ * submission union is built from this list.
+ */
 export type ClientJobType = Exclude<JobType, InternalJobType>;
 
 export function clientJobTypes(): ClientJobType[] {

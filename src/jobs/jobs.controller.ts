@@ -1,20 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import {
-  ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse,
-  ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser, Roles } from '../common/auth/decorators';
-import { ErrorResponse } from '../common/errors/error-response';
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { RateLimitGroup } from '../common/rate-limit/rate-limit-group.decorator';
-import { BatchResponse, JobSummary, JobView } from './dto/job-views.dto';
+import { BatchResponse, CancelJobResult, JobSummary, JobView } from './dto/job-views.dto';
 import { SubmitBatchRequest, SubmitJobRequest } from './dto/submit-job.dto';
 import { JobsService } from './jobs.service';
 
 @ApiTags('jobs')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing, invalid or expired token' })
 @Controller('jobs')
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}
@@ -24,7 +20,11 @@ export class JobsController {
   @ApiOperation({ summary: 'Submit a job' })
   @ApiCreatedResponse({ type: JobSummary, description: 'Accepted' })
   @ApiOkResponse({ type: JobSummary, description: 'An earlier job with the same idempotency key' })
-  @ApiBadRequestResponse({ type: ErrorResponse, description: 'Unknown type or invalid data; details name each field' })
+  @ApiErrors(
+    [400, 'Unknown type or invalid data; details name each field'],
+    [409, 'A request with this idempotency key is still being accepted; try again shortly'],
+    422,
+  )
   async submit(
     @CurrentUser() user: AuthUser,
     @Body() body: SubmitJobRequest,
@@ -40,8 +40,11 @@ export class JobsController {
   @RateLimitGroup('jobs-submit')
   @ApiOperation({ summary: 'Submit 1 to 1000 jobs, validated all or nothing' })
   @ApiCreatedResponse({ type: BatchResponse })
-  @ApiBadRequestResponse({ type: ErrorResponse, description: 'Details name each bad item by index and field' })
-  @ApiForbiddenResponse({ type: ErrorResponse })
+  @ApiErrors(
+    [400, 'Details name each bad item by index and field'],
+    [409, 'A request with one of these idempotency keys is still being accepted; try again shortly'],
+    [422, 'An idempotency key was reused with a different request; details name each item'],
+  )
   async submitBatch(@CurrentUser() user: AuthUser, @Body() body: SubmitBatchRequest): Promise<BatchResponse> {
     const outcomes = await this.jobs.submitBatch(user, body.jobs);
     return { jobs: outcomes.map((outcome) => outcome.job) };
@@ -50,7 +53,7 @@ export class JobsController {
   @Get(':id')
   @ApiOperation({ summary: 'A job: status, attempts, progress, result or error, timestamps' })
   @ApiOkResponse({ type: JobView })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No such job for this tenant' })
+  @ApiErrors([400, 'The id is not a UUID'], [404, 'No such job for this tenant'])
   get(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<JobView> {
     return this.jobs.get(user, id);
   }
@@ -60,9 +63,7 @@ export class JobsController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'Run a failed job again from its first attempt' })
   @ApiAcceptedResponse({ type: JobSummary })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'The job has not failed' })
-  @ApiNotFoundResponse({ type: ErrorResponse })
-  @ApiForbiddenResponse({ type: ErrorResponse })
+  @ApiErrors([400, 'The id is not a UUID'], [404, 'No such job for this tenant'], [409, 'The job has not failed, or is still running'])
   retry(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<JobSummary> {
     return this.jobs.retry(user, id);
   }
@@ -70,11 +71,9 @@ export class JobsController {
   @Delete(':id')
   @Roles('admin', 'venue_admin')
   @ApiOperation({ summary: 'Cancel a waiting or delayed job; a running job is flagged and not retried' })
-  @ApiOkResponse({ type: JobSummary })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'The job has already finished' })
-  @ApiNotFoundResponse({ type: ErrorResponse })
-  @ApiForbiddenResponse({ type: ErrorResponse })
-  cancel(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string) {
+  @ApiOkResponse({ type: CancelJobResult })
+  @ApiErrors([400, 'The id is not a UUID'], [404, 'No such job for this tenant'], [409, 'The job has already finished'])
+  cancel(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<CancelJobResult> {
     return this.jobs.cancel(user, id);
   }
 }

@@ -1,21 +1,21 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser, Roles } from '../common/auth/decorators';
-import { ErrorResponse } from '../common/errors/error-response';
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { RateLimitGroup } from '../common/rate-limit/rate-limit-group.decorator';
 import { JobPage } from '../jobs/dto/job-views.dto';
 import { ClearQueueResult, QueueJobsQuery, QueueStatusView } from './dto/queue-views.dto';
 import { ParseQueueNamePipe } from './queue-name.pipe';
-import type { QueueName } from '../job-definitions/queue-names';
+import { QUEUE_NAMES, type QueueName } from '../job-definitions/queue-names';
 import { QueuesService } from './queues.service';
+
+/** Any other name is answered 404 by ParseQueueNamePipe. */
+const QueueNameParam = () => ApiParam({ name: 'name', enum: QUEUE_NAMES });
+const NO_SUCH_QUEUE: [404, string] = [404, 'No such queue'];
 
 @ApiTags('queues')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ErrorResponse })
 @Controller('queues')
 export class QueuesController {
   constructor(private readonly queues: QueuesService) {}
@@ -30,7 +30,8 @@ export class QueuesController {
   @Get(':name/status')
   @ApiOperation({ summary: 'One queue: paused state and job counts' })
   @ApiOkResponse({ type: QueueStatusView })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @QueueNameParam()
+  @ApiErrors(NO_SUCH_QUEUE)
   status(@Param('name', ParseQueueNamePipe) name: QueueName): Promise<QueueStatusView> {
     return this.queues.status(name);
   }
@@ -38,7 +39,8 @@ export class QueuesController {
   @Get(':name/jobs')
   @ApiOperation({ summary: "A page of a queue's jobs, newest first; non-admins see their tenant's only" })
   @ApiOkResponse({ type: JobPage })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @QueueNameParam()
+  @ApiErrors(NO_SUCH_QUEUE)
   jobs(
     @CurrentUser() user: AuthUser,
     @Param('name', ParseQueueNamePipe) name: QueueName,
@@ -53,8 +55,8 @@ export class QueuesController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Pause a queue in every worker process' })
   @ApiOkResponse({ type: QueueStatusView })
-  @ApiForbiddenResponse({ type: ErrorResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @QueueNameParam()
+  @ApiErrors(NO_SUCH_QUEUE)
   pause(@Param('name', ParseQueueNamePipe) name: QueueName): Promise<QueueStatusView> {
     return this.queues.pause(name);
   }
@@ -65,8 +67,8 @@ export class QueuesController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Resume a paused queue' })
   @ApiOkResponse({ type: QueueStatusView })
-  @ApiForbiddenResponse({ type: ErrorResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @QueueNameParam()
+  @ApiErrors(NO_SUCH_QUEUE)
   resume(@Param('name', ParseQueueNamePipe) name: QueueName): Promise<QueueStatusView> {
     return this.queues.resume(name);
   }
@@ -77,8 +79,8 @@ export class QueuesController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Remove waiting and delayed jobs (records marked cancelled); running jobs are kept' })
   @ApiOkResponse({ type: ClearQueueResult })
-  @ApiForbiddenResponse({ type: ErrorResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @QueueNameParam()
+  @ApiErrors(NO_SUCH_QUEUE)
   clear(@Param('name', ParseQueueNamePipe) name: QueueName): Promise<ClearQueueResult> {
     return this.queues.clear(name);
   }

@@ -1,23 +1,21 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import {
-  ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags,
-  ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser, Roles } from '../common/auth/decorators';
-import { ErrorResponse } from '../common/errors/error-response';
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { RateLimitGroup } from '../common/rate-limit/rate-limit-group.decorator';
 import { EmergencyStopChangeView, ProviderRateLimitView } from './dto/rate-limit-views.dto';
 import { EmergencyStop } from './emergency-stop';
 import { ParseProviderNamePipe } from './provider-name.pipe';
-import type { ProviderName } from '../job-definitions/provider-names';
+import { PROVIDERS, type ProviderName } from '../job-definitions/provider-names';
 import { RateLimitStatus } from './rate-limit-status';
+
+/** Any other name is answered 404 by ParseProviderNamePipe. */
+const ProviderParam = () => ApiParam({ name: 'key', enum: PROVIDERS, description: 'The provider' });
+const NO_SUCH_PROVIDER: [404, string] = [404, 'No rate limiter of that name'];
 
 @ApiTags('rate-limits')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ErrorResponse })
-@ApiForbiddenResponse({ type: ErrorResponse })
-@ApiTooManyRequestsResponse({ type: ErrorResponse })
 @Roles('admin')
 @RateLimitGroup('admin')
 @Controller('rate-limits')
@@ -37,7 +35,8 @@ export class RateLimitController {
   @Get('status/:key')
   @ApiOperation({ summary: "One provider's token bucket and circuit breaker, and the emergency stop flag" })
   @ApiOkResponse({ type: ProviderRateLimitView })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ProviderParam()
+  @ApiErrors(NO_SUCH_PROVIDER)
   get(@Param('key', ParseProviderNamePipe) provider: ProviderName): Promise<ProviderRateLimitView> {
     return this.status.of(provider);
   }
@@ -46,7 +45,8 @@ export class RateLimitController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: "Refill a provider's token bucket at once" })
   @ApiOkResponse({ type: ProviderRateLimitView })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ProviderParam()
+  @ApiErrors(NO_SUCH_PROVIDER)
   reset(@Param('key', ParseProviderNamePipe) provider: ProviderName): Promise<ProviderRateLimitView> {
     return this.status.reset(provider);
   }

@@ -1,14 +1,31 @@
+import { clientJobTypes, JOB_TYPES } from '../../src/job-definitions/job-types';
+import { openApiDocumentOf } from '../../src/openapi/openapi-document';
+import { contractOf } from '../support/openapi-contract';
+import { VALID_PAYLOADS } from '../support/payloads';
 import { startTestApp, TestApp } from '../support/test-app';
 
 interface Operation {
   security?: Record<string, string[]>[];
   requestBody?: unknown;
-  responses: Record<string, unknown>;
+  responses: Record<string, { content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown> }>;
 }
+
+interface Schema {
+  oneOf?: { $ref: string }[];
+  discriminator?: { propertyName: string; mapping: Record<string, string> };
+  required?: string[];
+  properties?: Record<string, { enum?: string[]; $ref?: string }>;
+}
+
+const PUBLIC_URL = 'https://queue.tickets.test/api';
+const ERROR_SCHEMA = { $ref: '#/components/schemas/ErrorResponse' };
 
 /** The routes clients build against (API.md and the README's route table). */
 const ROUTES: [method: string, path: string, open: boolean][] = [
   ['get', '/', true],
+  ['get', '/docs', true],
+  ['get', '/docs-json', true],
+  ['get', '/docs-yaml', true],
   ['post', '/jobs', false],
   ['post', '/jobs/batch', false],
   ['get', '/jobs/{id}', false],
@@ -37,10 +54,15 @@ const ROUTES: [method: string, path: string, open: boolean][] = [
 
 describe('API documentation', () => {
   let test: TestApp;
-  let document: { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+  let document: {
+    openapi: string;
+    servers: { url: string }[];
+    paths: Record<string, Record<string, Operation>>;
+    components: { schemas: Record<string, Schema> };
+  };
 
   beforeAll(async () => {
-    test = await startTestApp();
+    test = await startTestApp({ env: { PUBLIC_URL } });
     document = (await test.http().get('/docs-json').expect(200)).body;
   });
   afterAll(() => test.close());
@@ -54,9 +76,55 @@ describe('API documentation', () => {
   it.each(ROUTES)('documents %s %s with its auth and responses', (method, path, open) => {
     const operation = document.paths[path]?.[method];
     expect(operation).toBeDefined();
-    if (open) expect(operation.security ?? []).toEqual([]);
-    else expect(operation.security).toEqual([{ bearer: [] }]);
+    // Open routes say so with an explicit empty list; a missing one would read as "unspecified".
+    expect(operation.security).toEqual(open ? [] : [{ bearer: [] }]);
     expect(Object.keys(operation.responses).length).toBeGreaterThan(0);
+  });
+
+  it.each(ROUTES)('documents the statuses every route of its kind answers with for %s %s', (method, path, open) => {
+    const { responses } = document.paths[path][method];
+    const shared = open ? ['400', '500'] : ['400', '401', '429', '500', '503'];
+    expect(Object.keys(responses)).toEqual(expect.arrayContaining(shared));
+    for (const status of Object.keys(responses).filter((code) => Number(code) >= 400)) {
+      expect(responses[status].content).toEqual({ 'application/json': { schema: ERROR_SCHEMA } });
+    }
+    if (!open) expect(responses['429'].headers).toHaveProperty('Retry-After');
+  });
+
+  it('documents the statuses particular to the job routes', () => {
+    const statuses = (method: string, path: string) => Object.keys(document.paths[path][method].responses);
+    expect(statuses('post', '/jobs')).toEqual(expect.arrayContaining(['200', '201', '409', '413', '422', '503']));
+    expect(statuses('post', '/jobs/batch')).toEqual(expect.arrayContaining(['201', '403', '409', '413', '422']));
+    for (const [method, path] of [['get', '/jobs/{id}'], ['post', '/jobs/{id}/retry'], ['delete', '/jobs/{id}']]) {
+      expect(statuses(method, path)).toEqual(expect.arrayContaining(['400', '404']));
+    }
+  });
+
+  it('serves exactly the document the e2e suite checks responses against, with PUBLIC_URL as its server', () => {
+    expect(document).toEqual(JSON.parse(JSON.stringify(openApiDocumentOf(test.app))));
+    expect(document.servers).toEqual([{ url: PUBLIC_URL }]);
+  });
+
+  it('describes a job submission as a union discriminated on type, one schema per client job type', () => {
+    const union = document.components.schemas.SubmitJobRequest;
+    const types = clientJobTypes();
+    expect(union.discriminator?.propertyName).toBe('type');
+    expect(Object.keys(union.discriminator?.mapping ?? {})).toEqual(types);
+    expect(union.oneOf?.map((variant) => variant.$ref)).toEqual(types.map((type) => union.discriminator?.mapping[type]));
+    for (const type of types) {
+      const variant = document.components.schemas[union.discriminator!.mapping[type].replace('#/components/schemas/', '')];
+      expect(variant.required).toEqual(['type', 'data']);
+      expect(variant.properties?.type.enum).toEqual([type]);
+      expect(variant.properties?.data.$ref).toBe(`#/components/schemas/${JOB_TYPES[type].payload.name}`);
+    }
+    expect(document.components.schemas.SubmitBatchRequest.properties?.jobs).toMatchObject({ items: { $ref: '#/components/schemas/SubmitJobRequest' } });
+  });
+
+  it.each(clientJobTypes())('accepts a valid %s job against the document and refuses another type\'s data', (type) => {
+    const contract = contractOf(test.app);
+    expect(contract.validateAgainst('SubmitJobRequest', { type, data: VALID_PAYLOADS[type], options: { priority: 'high' } })).toBeUndefined();
+    const otherType = type === 'sms-send' ? 'email-send' : 'sms-send';
+    expect(contract.validateAgainst('SubmitJobRequest', { type, data: VALID_PAYLOADS[otherType] })).toMatch(/must/);
   });
 
   it('documents no route beyond the contract without the list above knowing it', () => {

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import type { Role } from '../../src/common/auth/auth-user';
+import { checkedAgainstContract, contractOf } from './openapi-contract';
 import { TEST_JWT_SECRET } from './test-env';
 
 export interface TestApp {
@@ -55,7 +56,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const started = app;
   return {
     app: started,
-    http: () => request(started.getHttpServer()),
+    // Every response is checked against the app's OpenAPI document before the test's own expectations.
+    http: () => checkedAgainstContract(request(started.getHttpServer()), () => contractOf(started)),
     close: async () => {
       await started.close();
       await deleteRedisKeys(prefix);

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { QUEUE_NAMES, QueueName } from '../../job-definitions/queue-names';
 import { JOB_STATUSES, JobStatus } from '../../job-definitions/job-status';
 import { JOB_TYPE_NAMES, JobType } from '../../job-definitions/job-types';
@@ -15,6 +15,11 @@ export class JobSummary {
 
   @ApiProperty({ enum: JOB_STATUSES })
   status: JobStatus;
+}
+
+export class CancelJobResult extends JobSummary {
+  @ApiProperty({ description: 'True when the job was running: it finishes its attempt and is not retried' })
+  cancelRequested: boolean;
 }
 
 export class JobErrorView {
@@ -38,10 +43,10 @@ export class JobView extends JobSummary {
   @ApiProperty({ type: 'object', additionalProperties: true })
   data: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'What the handler returned, once completed' })
   result: unknown;
 
-  @ApiPropertyOptional({ type: JobErrorView, nullable: true })
+  @ApiProperty({ type: JobErrorView, nullable: true })
   error: JobErrorView | null;
 
   @ApiProperty({ description: 'Cancellation was asked for while the job was running' })
@@ -50,10 +55,10 @@ export class JobView extends JobSummary {
   @ApiProperty()
   createdAt: Date;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
   startedAt: Date | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
   finishedAt: Date | null;
 }
 

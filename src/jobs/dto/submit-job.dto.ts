@@ -1,4 +1,4 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min,
@@ -30,20 +30,15 @@ export class JobOptionsDto {
   idempotencyKey?: string;
 }
 
-@ApiExtraModels(...CLIENT_TYPES.map((type) => JOB_TYPES[type].payload))
+/** Its OpenAPI schema is the union of job-submission.schema.ts; `data` is validated per type. */
+@ApiExtraModels(JobOptionsDto, ...CLIENT_TYPES.map((type) => JOB_TYPES[type].payload))
 export class SubmitJobRequest {
-  @ApiProperty({ enum: CLIENT_TYPES, example: 'payment-process' })
   @IsIn(CLIENT_TYPES, { message: `type must be one of: ${CLIENT_TYPES.join(', ')}` })
   type: JobType;
 
-  @ApiProperty({
-    description: 'The payload of the job type (see the schemas of each type)',
-    oneOf: CLIENT_TYPES.map((type) => ({ $ref: getSchemaPath(JOB_TYPES[type].payload) })),
-  })
   @IsObject()
   data: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: JobOptionsDto })
   @IsOptional() @ValidateNested() @Type(() => JobOptionsDto)
   options?: JobOptionsDto;
 }

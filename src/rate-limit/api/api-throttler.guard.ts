@@ -13,6 +13,11 @@ import { RATE_LIMIT_GROUP } from '../../common/rate-limit/rate-limit-group.decor
 /** Probes, scrapes and documentation are never throttled: `/`, /health…, /metrics…, /docs…. */
 const UNTHROTTLED_PATH = /^\/(?:$|health(?:\/|$)|metrics(?:\/|$)|docs(?:[-/]|$))/;
 
+/** Whether API limits apply to a path (also to a path template such as `/jobs/{id}`). */
+export function isThrottledPath(path: string): boolean {
+  return !UNTHROTTLED_PATH.test(path);
+}
+
 /**
  * @nestjs/throttler's guard (counters in Redis, shared by every API process), keyed by the
  * caller and the route group: `tenantId:userId` when authenticated, the client IP otherwise.
@@ -32,7 +37,7 @@ export class ApiThrottlerGuard extends ThrottlerGuard {
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    return UNTHROTTLED_PATH.test(context.switchToHttp().getRequest<Request>().path);
+    return !isThrottledPath(context.switchToHttp().getRequest<Request>().path);
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
