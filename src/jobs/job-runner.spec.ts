@@ -35,7 +35,7 @@ describe('JobRunner: a claimed job that succeeds', () => {
     ]);
     expect(seen.completed).toHaveLength(1);
     expect(seen.completed[0]).toMatchObject({ jobId: 'job-1', attempt: 1, result: { paymentIntentId: 'pi_1' } });
-    expect(attempts.fails).toEqual([]);
+    expect(attempts.fails).toStrictEqual([]);
   });
 
   it('runs the payload on record, not the copy in Redis', async () => {
@@ -63,7 +63,7 @@ describe('JobRunner: a claimed job that succeeds', () => {
   it('leaves the relay asleep when the handler planned no follow-up', async () => {
     const { run, relay, followUps } = setUp();
     await run(fakeJob());
-    expect(followUps.recorded).toEqual([]);
+    expect(followUps.recorded).toStrictEqual([]);
     expect(relay.wakes).toBe(0);
   });
 
@@ -77,7 +77,7 @@ describe('JobRunner: a claimed job that succeeds', () => {
 
     await expect(run(fakeJob())).rejects.toThrow('Follow-up receipt was enqueued twice');
 
-    expect(attempts.completes).toEqual([]);
+    expect(attempts.completes).toStrictEqual([]);
     expect(attempts.fails).toEqual([expect.objectContaining({ status: 'failed', error: expect.objectContaining({ type: 'duplicate_follow_up', permanent: true }) })]);
     expect(deadLetters.entries).toHaveLength(1);
     expect(relay.wakes).toBe(0);
@@ -95,9 +95,9 @@ describe('JobRunner: deferral accounting', () => {
 
     expect(job.attemptsMade).toBe(1);
     expect(attempts.defers).toEqual([{ tenantId: 'tenant-a', jobId: 'job-1', fence: 7 }]);
-    expect(attempts.fails).toEqual([]);
-    expect(deadLetters.entries).toEqual([]);
-    expect(seen.failed).toEqual([]);
+    expect(attempts.fails).toStrictEqual([]);
+    expect(deadLetters.entries).toStrictEqual([]);
+    expect(seen.failed).toStrictEqual([]);
     expect(job.discarded).toBe(false);
   });
 
@@ -109,9 +109,9 @@ describe('JobRunner: deferral accounting', () => {
     await expect(run(job)).rejects.toBeInstanceOf(JobDeferral);
 
     expect(job.attemptsMade).toBe(0);
-    expect(attempts.defers).toEqual([]);
-    expect(attempts.fails).toEqual([]);
-    expect(deadLetters.entries).toEqual([]);
+    expect(attempts.defers).toStrictEqual([]);
+    expect(attempts.fails).toStrictEqual([]);
+    expect(deadLetters.entries).toStrictEqual([]);
   });
 });
 
@@ -124,7 +124,7 @@ describe('JobRunner: a job leased by another worker', () => {
 
     expect(error).toBeInstanceOf(JobDeferral);
     expect((error as JobDeferral).delayMs).toBe(1200);
-    expect(handlers.calls).toEqual([]);
+    expect(handlers.calls).toStrictEqual([]);
   });
 });
 
@@ -135,10 +135,10 @@ describe('JobRunner: a job that finished earlier', () => {
 
     await expect(run(fakeJob())).resolves.toEqual({ paymentIntentId: 'pi_earlier' });
 
-    expect(handlers.calls).toEqual([]);
-    expect(attempts.completes).toEqual([]);
-    expect(seen.started).toEqual([]);
-    expect(seen.completed).toEqual([]);
+    expect(handlers.calls).toStrictEqual([]);
+    expect(attempts.completes).toStrictEqual([]);
+    expect(seen.started).toStrictEqual([]);
+    expect(seen.completed).toStrictEqual([]);
   });
 
   it('answers an empty result when the completed record holds none', async () => {
@@ -157,10 +157,10 @@ describe('JobRunner: a job already finished otherwise', () => {
     await expect(run(job)).rejects.toBeInstanceOf(JobAlreadyFinishedError);
 
     expect(job.discarded).toBe(true);
-    expect(handlers.calls).toEqual([]);
-    expect(attempts.writes).toEqual([]);
-    expect(deadLetters.entries).toEqual([]);
-    expect(seen.failed).toEqual([]);
+    expect(handlers.calls).toStrictEqual([]);
+    expect(attempts.writes).toStrictEqual([]);
+    expect(deadLetters.entries).toStrictEqual([]);
+    expect(seen.failed).toStrictEqual([]);
   });
 });
 
@@ -173,11 +173,11 @@ describe('JobRunner: a cancelled job', () => {
     await expect(run(job)).rejects.toBeInstanceOf(JobCancelledError);
 
     expect(attempts.cancelledUnclaimed).toEqual([{ tenantId: 'tenant-a', jobId: 'job-1' }]);
-    expect(attempts.claims).toEqual([]);
-    expect(attempts.fails).toEqual([]);
-    expect(handlers.calls).toEqual([]);
+    expect(attempts.claims).toStrictEqual([]);
+    expect(attempts.fails).toStrictEqual([]);
+    expect(handlers.calls).toStrictEqual([]);
     expect(job.discarded).toBe(true);
-    expect(deadLetters.entries).toEqual([]);
+    expect(deadLetters.entries).toStrictEqual([]);
     expect(seen.failed).toEqual([expect.objectContaining({ jobId: 'job-1', cancelled: true, final: true })]);
   });
 
@@ -188,9 +188,9 @@ describe('JobRunner: a cancelled job', () => {
 
     await expect(run(job)).rejects.toBeInstanceOf(JobCancelledError);
 
-    expect(attempts.writes).toEqual([]);
+    expect(attempts.writes).toStrictEqual([]);
     expect(job.discarded).toBe(true);
-    expect(deadLetters.entries).toEqual([]);
+    expect(deadLetters.entries).toStrictEqual([]);
   });
 
   it('books the record cancelled when the cancellation is found after a failed attempt', async () => {
@@ -207,7 +207,7 @@ describe('JobRunner: a cancelled job', () => {
       expect.objectContaining({ ref: { tenantId: 'tenant-a', jobId: 'job-1', fence: 7 }, status: 'cancelled' }),
     ]);
     expect(job.discarded).toBe(true);
-    expect(deadLetters.entries).toEqual([]);
+    expect(deadLetters.entries).toStrictEqual([]);
     expect(seen.failed).toEqual([expect.objectContaining({ cancelled: true, final: true })]);
   });
 });
@@ -222,12 +222,12 @@ describe('JobRunner: a stale attempt', () => {
 
     expect(job.discarded).toBe(true);
     expect(attempts.completes).toHaveLength(1);
-    expect(attempts.fails).toEqual([]);
-    expect(attempts.defers).toEqual([]);
-    expect(deadLetters.entries).toEqual([]);
+    expect(attempts.fails).toStrictEqual([]);
+    expect(attempts.defers).toStrictEqual([]);
+    expect(deadLetters.entries).toStrictEqual([]);
     expect(relay.wakes).toBe(0);
-    expect(seen.completed).toEqual([]);
-    expect(seen.failed).toEqual([]);
+    expect(seen.completed).toStrictEqual([]);
+    expect(seen.failed).toStrictEqual([]);
   });
 
   it('discards the job and dead-letters nothing when booking a final failure finds a newer fence', async () => {
@@ -240,8 +240,8 @@ describe('JobRunner: a stale attempt', () => {
 
     expect(job.discarded).toBe(true);
     expect(attempts.fails).toHaveLength(1);
-    expect(deadLetters.entries).toEqual([]);
-    expect(seen.failed).toEqual([]);
+    expect(deadLetters.entries).toStrictEqual([]);
+    expect(seen.failed).toStrictEqual([]);
   });
 });
 
@@ -293,6 +293,17 @@ describe('JobRunner: a final failure goes to the dead-letter queue', () => {
     ]);
   });
 
+  it('dead-letters a delivery whose record is missing, without running it', async () => {
+    const { run, attempts, handlers, deadLetters } = setUp();
+    attempts.outcome = { kind: 'missing' };
+
+    await expect(run(fakeJob())).rejects.toThrow('The job has no record in the database');
+
+    expect(handlers.calls).toStrictEqual([]);
+    expect(attempts.writes).toStrictEqual([]);
+    expect(deadLetters.entries).toEqual([expect.objectContaining({ errorType: 'record_missing', attempts: 1 })]);
+  });
+
   it('books a transient error before the last attempt as delayed, with no dead-letter entry', async () => {
     const { run, attempts, handlers, deadLetters, seen } = setUp();
     handlers.work = async () => Promise.reject(outage());
@@ -301,7 +312,7 @@ describe('JobRunner: a final failure goes to the dead-letter queue', () => {
     await expect(run(job)).rejects.toThrow('Stripe answered 503');
 
     expect(attempts.fails).toEqual([expect.objectContaining({ status: 'delayed' })]);
-    expect(deadLetters.entries).toEqual([]);
+    expect(deadLetters.entries).toStrictEqual([]);
     expect(job.attemptsMade).toBe(1);
     expect(seen.failed).toEqual([expect.objectContaining({ final: false, attempt: 2 })]);
   });
@@ -318,8 +329,8 @@ describe('JobRunner: a completion listener that throws', () => {
     await expect(run(fakeJob())).resolves.toEqual({ paymentIntentId: 'pi_1' });
 
     expect(attempts.completes).toHaveLength(1);
-    expect(attempts.fails).toEqual([]);
-    expect(deadLetters.entries).toEqual([]);
+    expect(attempts.fails).toStrictEqual([]);
+    expect(deadLetters.entries).toStrictEqual([]);
   });
 });
 
@@ -332,9 +343,9 @@ describe('JobRunner: a schedule tick', () => {
     await expect(run(tick)).resolves.toEqual({ scheduledJobId: 'scheduled:repeat:abc' });
 
     expect(ticks.submitted).toEqual([tick]);
-    expect(attempts.claims).toEqual([]);
-    expect(attempts.writes).toEqual([]);
-    expect(handlers.calls).toEqual([]);
+    expect(attempts.claims).toStrictEqual([]);
+    expect(attempts.writes).toStrictEqual([]);
+    expect(handlers.calls).toStrictEqual([]);
     expect(seen).toEqual({ started: [], completed: [], failed: [] });
   });
 
@@ -344,7 +355,7 @@ describe('JobRunner: a schedule tick', () => {
 
     await run(tick);
 
-    expect(ticks.submitted).toEqual([]);
+    expect(ticks.submitted).toStrictEqual([]);
     expect(handlers.calls).toEqual([{ type: 'scheduled-task', payload: { task: 'queue-metrics-snapshot' } }]);
   });
 });
@@ -358,10 +369,10 @@ describe('JobRunner: a Redis-only job', () => {
 
     await expect(run(fakeJob({ data: analytics }))).resolves.toEqual({ counted: 41 });
 
-    expect(attempts.claims).toEqual([]);
-    expect(handlers.calls).toEqual([]);
-    expect(idempotency.stores).toEqual([]);
-    expect(seen.completed).toEqual([]);
+    expect(attempts.claims).toStrictEqual([]);
+    expect(handlers.calls).toStrictEqual([]);
+    expect(idempotency.stores).toStrictEqual([]);
+    expect(seen.completed).toStrictEqual([]);
   });
 
   it('runs the payload from Redis and stores its result under the key, with no record', async () => {
@@ -370,8 +381,8 @@ describe('JobRunner: a Redis-only job', () => {
 
     await expect(run(fakeJob({ data: analytics }))).resolves.toEqual({ counted: 42 });
 
-    expect(attempts.claims).toEqual([]);
-    expect(attempts.writes).toEqual([]);
+    expect(attempts.claims).toStrictEqual([]);
+    expect(attempts.writes).toStrictEqual([]);
     expect(handlers.calls).toEqual([{ type: 'analytics-process', payload: { event: 'ticket.scanned' } }]);
     expect(idempotency.stores).toEqual([{ key: 'key-9', result: { counted: 42 } }]);
     expect(scopeRuns).toEqual(['tenant-a']);
