@@ -60,9 +60,12 @@ export class FakeAttempts {
     this.defers.push(ref);
   }
 
+  /** False stands for a record already over, or held by a live attempt. */
+  cancelUnclaimedAnswer = true;
+
   async cancelUnclaimed(tenantId: string, jobId: string): Promise<boolean> {
     this.cancelledUnclaimed.push({ tenantId, jobId });
-    return true;
+    return this.cancelUnclaimedAnswer;
   }
 
   async progress(): Promise<void> {}

@@ -60,6 +60,20 @@ describe('JobRunner: a claimed job that succeeds', () => {
     expect(relay.wakes).toBe(1);
   });
 
+  it('refuses the same follow-up name enqueued twice at once, instead of losing one', async () => {
+    const { run, handlers, attempts } = setUp();
+    handlers.work = async (_payload, context) => {
+      await Promise.all([
+        context.enqueue({ name: 'receipt', type: 'email-send', data: { to: 'a@example.com' } }),
+        context.enqueue({ name: 'receipt', type: 'email-send', data: { to: 'b@example.com' } }),
+      ]);
+      return { ok: true };
+    };
+
+    await expect(run(fakeJob())).rejects.toThrow('Follow-up receipt was enqueued twice');
+    expect(attempts.completes).toStrictEqual([]);
+  });
+
   it('leaves the relay asleep when the handler planned no follow-up', async () => {
     const { run, relay, followUps } = setUp();
     await run(fakeJob());
@@ -179,6 +193,21 @@ describe('JobRunner: a cancelled job', () => {
     expect(job.discarded).toBe(true);
     expect(deadLetters.entries).toStrictEqual([]);
     expect(seen.failed).toEqual([expect.objectContaining({ jobId: 'job-1', cancelled: true, final: true })]);
+  });
+
+  it('lets the claim answer when the cancellation changed nothing (the record is over, or a live attempt holds it)', async () => {
+    const { run, attempts, handlers, cancellations, seen } = setUp();
+    cancellations.requested.add('job-1');
+    attempts.cancelUnclaimedAnswer = false;
+    attempts.outcome = { kind: 'finished', status: 'completed', result: { paymentIntentId: 'pi_done' } };
+    const job = fakeJob();
+
+    await expect(run(job)).resolves.toEqual({ paymentIntentId: 'pi_done' });
+
+    expect(attempts.claims).toHaveLength(1);
+    expect(handlers.calls).toStrictEqual([]);
+    expect(job.discarded).toBe(false);
+    expect(seen.failed).toStrictEqual([]);
   });
 
   it('writes no record for a cancelled Redis-only job', async () => {

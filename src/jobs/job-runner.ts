@@ -92,9 +92,11 @@ export class JobRunner {
 
   private async attempt(job: Job<JobEnvelope>, delivery: Delivery): Promise<Success> {
     if (await this.cancellations.isRequested(delivery.jobId)) {
-      // Not claimed yet, so no attempt will write the record: say `cancelled` here.
-      if (delivery.persisted) await this.attempts.cancelUnclaimed(delivery.tenantId, delivery.jobId);
-      throw new JobCancelledError();
+      // Not claimed yet, so no attempt will write the record: say `cancelled` here. When the
+      // record is already over, or a live attempt holds it, the claim below answers instead.
+      if (!delivery.persisted || (await this.attempts.cancelUnclaimed(delivery.tenantId, delivery.jobId))) {
+        throw new JobCancelledError();
+      }
     }
     const payload = delivery.persisted ? await this.claim(delivery) : job.data.payload;
     if (payload instanceof FinishedEarlier) return { result: payload.result, completedNow: false };
@@ -151,6 +153,7 @@ export class JobRunner {
     const type: JobType = delivery.type;
     const steps = delivery.ref ? await this.journal.steps(delivery.tenantId, delivery.jobId) : new Map<string, object>();
     const lease = delivery.ref ? this.leases.keep(job, delivery.ref) : undefined;
+    const followUpNames = new Set<string>();
     const context: JobContext = {
       jobId: delivery.jobId,
       tenantId: delivery.tenantId,
@@ -170,9 +173,10 @@ export class JobRunner {
         return outcome;
       },
       enqueue: async (followUp) => {
-        if (delivery.followUps.has(followUp.name)) {
+        if (followUpNames.has(followUp.name)) {
           throw new PermanentJobError('duplicate_follow_up', `Follow-up ${followUp.name} was enqueued twice`);
         }
+        followUpNames.add(followUp.name); // before the await: two concurrent enqueues of one name must not both pass
         delivery.followUps.set(followUp.name, await this.followUps.plan(delivery, followUp));
       },
     };
