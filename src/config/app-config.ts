@@ -2,6 +2,7 @@ import type { JobType } from '../jobs/job-types';
 import { RateLimitConfig } from './rate-limits.config';
 import { AppRole, Environment, NodeEnv } from './environment';
 import { resolveRetryStrategies, RetryStrategy } from './retry-strategies.config';
+import type { Schedules } from './schedules.config';
 
 /** Typed, validated configuration: the one object the rest of the service reads. */
 export class AppConfig {
@@ -22,6 +23,7 @@ export class AppConfig {
   readonly recovery: { intervalMs: number; graceMs: number };
   readonly requireNoEviction: boolean;
   readonly deadLetterRetentionDays: number;
+  readonly schedules: Schedules;
   readonly rateLimits: RateLimitConfig;
 
   constructor(env: Environment) {
@@ -44,6 +46,7 @@ export class AppConfig {
     this.recovery = { intervalMs: env.RECOVERY_INTERVAL_MS, graceMs: env.RECOVERY_GRACE_MS };
     this.requireNoEviction = env.REDIS_REQUIRE_NOEVICTION;
     this.deadLetterRetentionDays = env.DLQ_RETENTION_DAYS;
+    this.schedules = { idempotencyCleanup: env.IDEMPOTENCY_CLEANUP_CRON, dlqRetention: env.DLQ_RETENTION_CRON };
     this.rateLimits = new RateLimitConfig(env);
   }
 

@@ -1,8 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import { scheduleCron } from '../common/scheduling/schedule-cron';
 import { AppConfig } from '../config/app-config';
+import { IDEMPOTENCY_CLEANUP_CRON } from '../config/schedules.config';
 import { TenantScope } from '../database/tenant-scope';
 import { JOB_TYPES, JobType } from '../jobs/job-types';
 import { canonicalJson } from './canonical-json';
@@ -11,7 +13,8 @@ export type Reservation =
   | { reserved: true }
   | { reserved: false; jobId: string; sameRequest: boolean };
 
-export const IDEMPOTENCY_CLEANUP_CRON = CronExpression.EVERY_HOUR;
+/** The default schedule of the cleanup (IDEMPOTENCY_CLEANUP_CRON overrides it). */
+export { IDEMPOTENCY_CLEANUP_CRON };
 /** Arbitrary constant naming the advisory lock that lets one instance run the cleanup. */
 const CLEANUP_LOCK = 7_341_001;
 
@@ -20,13 +23,18 @@ const CLEANUP_LOCK = 7_341_001;
  * first job submitted with it; in the worker a completed key returns its stored result.
  */
 @Injectable()
-export class IdempotencyService {
+export class IdempotencyService implements OnApplicationBootstrap {
   private readonly logger = new Logger(IdempotencyService.name);
 
   constructor(
     private readonly config: AppConfig,
     private readonly scope: TenantScope,
+    private readonly scheduler: SchedulerRegistry,
   ) {}
+
+  onApplicationBootstrap(): void {
+    scheduleCron(this.scheduler, 'idempotency-cleanup', this.config.schedules.idempotencyCleanup, () => this.cleanup(), this.logger);
+  }
 
   /**
    * The client's key; else, for money jobs, a hash of tenant, type and canonical payload, so
@@ -96,7 +104,6 @@ export class IdempotencyService {
   }
 
   /** Removes expired keys of every tenant; one instance at a time. */
-  @Cron(IDEMPOTENCY_CLEANUP_CRON, { name: 'idempotency-cleanup' })
   async cleanup(now: Date = new Date()): Promise<number> {
     const removed = await this.scope.system(async (manager) => {
       const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [CLEANUP_LOCK]);
