@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import type { FieldProblem } from '../validation/validation-details';
 import { ErrorResponse, ValidationFailedException } from './error-response';
-import { isDatabaseUnavailable, isRedisOutOfMemory } from './unavailable-errors';
+import { isDatabaseUnavailable, isRedisOutOfMemory, isRedisUnavailable } from './unavailable-errors';
 
 /**
  * The one error path: client errors keep their status and message; anything unexpected is
@@ -42,6 +42,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (isDatabaseUnavailable(exception)) {
       return compose(HttpStatus.SERVICE_UNAVAILABLE, 'The database is unavailable; nothing was accepted, try again later', requestId);
+    }
+    if (isRedisUnavailable(exception)) {
+      return compose(HttpStatus.SERVICE_UNAVAILABLE, 'The queue is unavailable; nothing was accepted, try again later', requestId);
     }
     const clientStatus = readClientStatus(exception);
     if (clientStatus) {

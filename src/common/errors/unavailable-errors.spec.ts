@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseUnavailable } from './unavailable-errors';
+import { isDatabaseUnavailable, isRedisUnavailable } from './unavailable-errors';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 
@@ -23,5 +23,19 @@ describe('isDatabaseUnavailable', () => {
     ['a non-error', 'ECONNREFUSED'],
   ])('is false for %s', (_what, error) => {
     expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+});
+
+describe('isRedisUnavailable', () => {
+  it.each([
+    ['a closed connection', new Error('Connection is closed.')],
+    ['retries used up', Object.assign(new Error('Reached the max retries per request limit (which is 3). Refer to "maxRetriesPerRequest" option for details.'), { name: 'MaxRetriesPerRequestError' })],
+    ['a refused connection', withCode('connect ECONNREFUSED 127.0.0.1:6379', 'ECONNREFUSED')],
+  ])('is true for %s', (_what, error) => {
+    expect(isRedisUnavailable(error)).toBe(true);
+  });
+
+  it('is false for an error Redis answered (wrong type)', () => {
+    expect(isRedisUnavailable(Object.assign(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'), { name: 'ReplyError' }))).toBe(false);
   });
 });

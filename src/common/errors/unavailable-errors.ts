@@ -26,3 +26,15 @@ export function isDatabaseUnavailable(exception: unknown, depth = 0): boolean {
   if (driverError !== undefined && isDatabaseUnavailable(driverError, depth + 1)) return true;
   return Array.isArray(errors) && errors.some((inner) => isDatabaseUnavailable(inner, depth + 1));
 }
+
+/** What ioredis says when a command cannot reach Redis (connection closed, retries used up). */
+const REDIS_CONNECTION_MESSAGES = /^Connection is closed\.|^Reached the max retries per request limit|^Stream isn't writeable/;
+
+/** Redis could not be reached: a command failed for the connection, not for what it asked. */
+export function isRedisUnavailable(exception: unknown): boolean {
+  if (typeof exception !== 'object' || exception === null) return false;
+  const { name, message, code } = exception as { name?: unknown; message?: unknown; code?: unknown };
+  if (name === 'MaxRetriesPerRequestError') return true;
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+  return typeof message === 'string' && REDIS_CONNECTION_MESSAGES.test(message);
+}
