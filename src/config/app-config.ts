@@ -2,6 +2,7 @@ import type { JobType } from '../job-definitions/job-types';
 import { RateLimitConfig } from './rate-limits.config';
 import { AppRole, Environment, NodeEnv } from './environment';
 import { resolveRetryStrategies, RetryStrategy } from './retry-strategies.config';
+import type { Schedules } from './schedules.config';
 
 /** Typed, validated configuration: the one object the rest of the service reads. */
 export class AppConfig {
@@ -25,6 +26,7 @@ export class AppConfig {
   readonly outboxRelayIntervalMs: number;
   readonly requireNoEviction: boolean;
   readonly deadLetterRetentionDays: number;
+  readonly schedules: Schedules;
   readonly rateLimits: RateLimitConfig;
 
   constructor(env: Environment) {
@@ -49,6 +51,7 @@ export class AppConfig {
     this.outboxRelayIntervalMs = env.OUTBOX_RELAY_INTERVAL_MS;
     this.requireNoEviction = env.REDIS_REQUIRE_NOEVICTION;
     this.deadLetterRetentionDays = env.DLQ_RETENTION_DAYS;
+    this.schedules = { idempotencyCleanup: env.IDEMPOTENCY_CLEANUP_CRON, dlqRetention: env.DLQ_RETENTION_CRON };
     this.rateLimits = new RateLimitConfig(env);
   }
 

@@ -1,4 +1,5 @@
 import { DEVELOPMENT_JWT_SECRET, InvalidEnvironmentError, validateEnvironment } from './environment';
+import { DLQ_RETENTION_CRON, IDEMPOTENCY_CLEANUP_CRON } from './schedules.config';
 
 /** Runs validateEnvironment and returns the error it throws (fails the test if it throws none). */
 function errorOf(raw: Record<string, unknown>): InvalidEnvironmentError {
@@ -67,6 +68,22 @@ describe('validateEnvironment', () => {
     for (const value of ['ftp://queue.example.org', 'https://queue.example.org/', 'not a url', 'https://x.org/?a=1']) {
       expect(problemVariables(errorOf({ PUBLIC_URL: value }))).toEqual(['PUBLIC_URL']);
     }
+  });
+
+  it('defaults the housekeeping schedules to hourly key cleanup and nightly retention, and reads others', () => {
+    expect(validateEnvironment({})).toMatchObject({ IDEMPOTENCY_CLEANUP_CRON, DLQ_RETENTION_CRON });
+    expect(IDEMPOTENCY_CLEANUP_CRON).toBe('0 0-23/1 * * *');
+    expect(DLQ_RETENTION_CRON).toBe('15 3 * * *');
+    expect(validateEnvironment({ IDEMPOTENCY_CLEANUP_CRON: '*/5 * * * * *', DLQ_RETENTION_CRON: '0 4 * * *' })).toMatchObject({
+      IDEMPOTENCY_CLEANUP_CRON: '*/5 * * * * *',
+      DLQ_RETENTION_CRON: '0 4 * * *',
+    });
+  });
+
+  it.each(['hourly', '61 * * * *', '* * *'])('refuses a schedule that is no cron expression (%s), naming the variable', (value) => {
+    const error = errorOf({ IDEMPOTENCY_CLEANUP_CRON: value, DLQ_RETENTION_CRON: value });
+    expect(problemVariables(error)).toEqual(['DLQ_RETENTION_CRON', 'IDEMPOTENCY_CLEANUP_CRON']);
+    expect(error.message).toContain('not a cron expression');
   });
 
   it('names every bad variable in one error', () => {

@@ -1,4 +1,5 @@
 import * as Joi from 'joi';
+import { cronExpression, DLQ_RETENTION_CRON, IDEMPOTENCY_CLEANUP_CRON } from './schedules.config';
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -30,6 +31,8 @@ export interface Environment {
   OUTBOX_RELAY_INTERVAL_MS: number;
   REDIS_REQUIRE_NOEVICTION: boolean;
   DLQ_RETENTION_DAYS: number;
+  IDEMPOTENCY_CLEANUP_CRON: string;
+  DLQ_RETENTION_CRON: string;
   BREAKER_ERROR_THRESHOLD_PERCENT: number;
   BREAKER_VOLUME_THRESHOLD: number;
   BREAKER_RESET_TIMEOUT_MS: number;
@@ -94,6 +97,8 @@ const schema = Joi.object<Environment>({
   OUTBOX_RELAY_INTERVAL_MS: Joi.number().integer().min(100).default(2_000),
   REDIS_REQUIRE_NOEVICTION: Joi.boolean().default(true),
   DLQ_RETENTION_DAYS: Joi.number().integer().min(1).max(3650).default(30),
+  IDEMPOTENCY_CLEANUP_CRON: Joi.string().custom(cronExpression).default(IDEMPOTENCY_CLEANUP_CRON),
+  DLQ_RETENTION_CRON: Joi.string().custom(cronExpression).default(DLQ_RETENTION_CRON),
   // API limits are per caller and route group. Generous: a client polling a job every 25 ms stays well inside.
   BREAKER_ERROR_THRESHOLD_PERCENT: Joi.number().min(1).max(100).default(50),
   BREAKER_VOLUME_THRESHOLD: count(10),

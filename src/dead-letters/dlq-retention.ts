@@ -1,11 +1,13 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { scheduleCron } from '../common/scheduling/schedule-cron';
 import { AppConfig } from '../config/app-config';
+import { DLQ_RETENTION_CRON } from '../config/schedules.config';
 import { AdvisoryLocks } from '../database/advisory-lock';
 import { DeadLetterRepository } from './dead-letter.repository';
 
-/** Daily at 03:15 server time, away from the top of the hour when other jobs pile up. */
-export const DLQ_RETENTION_CRON = '15 3 * * *';
+/** The default schedule of the retention (DLQ_RETENTION_CRON overrides it). */
+export { DLQ_RETENTION_CRON };
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface RetentionOutcome {
@@ -16,22 +18,18 @@ export interface RetentionOutcome {
 
 /** Forgets dead-letter entries older than DLQ_RETENTION_DAYS, every tenant's at once. */
 @Injectable()
-export class DlqRetention {
+export class DlqRetention implements OnApplicationBootstrap {
   private readonly logger = new Logger(DlqRetention.name);
 
   constructor(
     private readonly entries: DeadLetterRepository,
     private readonly locks: AdvisoryLocks,
     private readonly config: AppConfig,
+    private readonly scheduler: SchedulerRegistry,
   ) {}
 
-  @Cron(DLQ_RETENTION_CRON, { name: 'dlq-retention' })
-  async onSchedule(): Promise<void> {
-    try {
-      await this.removeExpired();
-    } catch (error) {
-      this.logger.error({ err: error }, 'Dead-letter retention failed; the next run will try again');
-    }
+  onApplicationBootstrap(): void {
+    scheduleCron(this.scheduler, 'dlq-retention', this.config.schedules.dlqRetention, () => this.removeExpired(), this.logger);
   }
 
   async removeExpired(now = new Date()): Promise<RetentionOutcome> {

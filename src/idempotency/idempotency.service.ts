@@ -1,8 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import { scheduleCron } from '../common/scheduling/schedule-cron';
 import { AppConfig } from '../config/app-config';
+import { IDEMPOTENCY_CLEANUP_CRON } from '../config/schedules.config';
 import { AdvisoryLocks } from '../database/advisory-lock';
 import { TenantScope } from '../database/tenant-scope';
 import { JOB_TYPES, JobType } from '../job-definitions/job-types';
@@ -13,14 +15,15 @@ export type Reservation =
   | { reserved: true }
   | { reserved: false; jobId: string; sameRequest: boolean };
 
-export const IDEMPOTENCY_CLEANUP_CRON = CronExpression.EVERY_HOUR;
+/** The default schedule of the cleanup (IDEMPOTENCY_CLEANUP_CRON overrides it). */
+export { IDEMPOTENCY_CLEANUP_CRON };
 
 /**
  * Idempotency keys per tenant, backed by `idempotency_keys`: at the API a key maps to the
  * first job submitted with it; in the worker a completed key returns its stored result.
  */
 @Injectable()
-export class IdempotencyService {
+export class IdempotencyService implements OnApplicationBootstrap {
   private readonly logger = new Logger(IdempotencyService.name);
 
   constructor(
@@ -28,7 +31,12 @@ export class IdempotencyService {
     private readonly scope: TenantScope,
     private readonly keys: IdempotencyKeys,
     private readonly locks: AdvisoryLocks,
+    private readonly scheduler: SchedulerRegistry,
   ) {}
+
+  onApplicationBootstrap(): void {
+    scheduleCron(this.scheduler, 'idempotency-cleanup', this.config.schedules.idempotencyCleanup, () => this.cleanup(), this.logger);
+  }
 
   /**
    * The client's key; else, for money jobs, a hash of tenant, type and canonical payload, so
@@ -78,7 +86,6 @@ export class IdempotencyService {
   }
 
   /** Removes expired keys of every tenant; one instance at a time. */
-  @Cron(IDEMPOTENCY_CLEANUP_CRON, { name: 'idempotency-cleanup' })
   async cleanup(now: Date = new Date()): Promise<number> {
     const outcome = await this.locks.runExclusive('idempotency-cleanup', (manager) => this.keys.deleteExpiredIn(manager, now));
     const removed = outcome.ran ? outcome.value : 0;

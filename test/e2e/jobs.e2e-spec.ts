@@ -8,6 +8,7 @@ import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { OTHER_WALLET, VALID_PAYLOADS, WALLET } from '../support/payloads';
 import { HeldPaymentGateway } from '../support/held-stripe';
+import { createPrivateDatabase, PrivateDatabase } from '../support/private-database';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
 
@@ -83,15 +84,16 @@ async function tenantJobCount(test: TestApp, token: string, queue: string): Prom
 
 describe('Jobs', () => {
   let test: TestApp;
+  // A test here pauses a queue, which every app re-applies at start-up: a database of its own.
+  let database: PrivateDatabase;
 
   beforeAll(async () => {
-    test = await startTestApp();
+    database = await createPrivateDatabase();
+    test = await startTestApp({ env: { DATABASE_URL: database.url } });
   });
   afterAll(async () => {
-    // A failed test must not leave a queue paused on record for the apps that start after it.
-    const admin = newTenant().admin;
-    await test.http().post('/queues/communication/resume').set(auth(admin));
-    await test.close();
+    await test?.close();
+    await database?.drop();
   });
 
   describe('POST /jobs runs every job type to completion', () => {

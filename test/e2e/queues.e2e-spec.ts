@@ -6,6 +6,7 @@ import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { HeldPaymentGateway } from '../support/held-stripe';
+import { createPrivateDatabase, PrivateDatabase } from '../support/private-database';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 import { JobBody, waitFor, waitForJobToFinish } from '../support/wait-for';
 
@@ -67,11 +68,24 @@ async function resumeAll(test: TestApp): Promise<void> {
   for (const name of QUEUES) await test.http().post(`/queues/${name}/resume`).set(auth(admin));
 }
 
+/**
+ * Pausing writes the `queues` row every app re-applies at start-up: this file has a database of
+ * its own, so another file's app never starts with a queue this one paused.
+ */
+let database: PrivateDatabase;
+const ownDatabase = () => ({ env: { DATABASE_URL: database.url } });
+beforeAll(async () => {
+  database = await createPrivateDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
 describe('Queues', () => {
   let test: TestApp;
 
   beforeAll(async () => {
-    test = await startTestApp();
+    test = await startTestApp(ownDatabase());
   });
   afterAll(async () => {
     await resumeAll(test);
@@ -310,7 +324,7 @@ describe('Queues', () => {
       await test.http().post('/queues/background/pause').set(auth(tenant.admin)).expect(200);
       let restarted: TestApp | undefined;
       try {
-        restarted = await startTestApp();
+        restarted = await startTestApp(ownDatabase());
         const status = await restarted.http().get('/queues/background/status').set(auth(tenant.user)).expect(200);
         expect(status.body.paused).toBe(true);
         const { id } = await submitOk(restarted, tenant.user, 'analytics-process');
@@ -330,7 +344,7 @@ describe('Clearing a queue (Stripe held at the network edge)', () => {
   const stripe = new HeldPaymentGateway();
 
   beforeAll(async () => {
-    test = await startTestApp({ gateways: [{ provide: PaymentGateway, useValue: stripe }] });
+    test = await startTestApp({ ...ownDatabase(), gateways: [{ provide: PaymentGateway, useValue: stripe }] });
   });
   afterAll(async () => {
     stripe.releaseAll();

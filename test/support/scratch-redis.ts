@@ -7,23 +7,42 @@ export interface ScratchRedis {
   url: string;
   client: Redis;
   stop: () => Promise<void>;
+  /** Kills the server at once (SIGKILL), as a crash would; the port stays this server's to restart on. */
+  kill: () => Promise<void>;
+  /** Starts a new, empty server on the same port (no persistence: every key is gone). */
+  restart: () => Promise<void>;
 }
 
 /** A throwaway redis-server on a free loopback port, for tests that need other settings. */
 export async function startScratchRedis(...settings: string[]): Promise<ScratchRedis> {
   const port = await freePort();
-  const server: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...settings], {
-    stdio: 'ignore',
-  });
-  // A fresh probe per try: a client whose first connect failed is left mid-reconnect.
-  await waitFor(() => ping(port), 10_000, 'the scratch redis-server');
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...settings], {
+      stdio: 'ignore',
+    });
+    // A fresh probe per try: a client whose first connect failed is left mid-reconnect.
+    await waitFor(() => ping(port), 10_000, 'the scratch redis-server');
+    return child;
+  };
+  let server = await launch();
+  const kill = async () => {
+    if (server.exitCode !== null || server.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+    server.kill('SIGKILL');
+    await exited;
+  };
   const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
   return {
     url: `redis://127.0.0.1:${port}`,
     client,
     stop: async () => {
       client.disconnect();
-      server.kill('SIGKILL');
+      await kill();
+    },
+    kill,
+    restart: async () => {
+      await kill();
+      server = await launch();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import type { FieldProblem } from './validation-details';
 import { ErrorResponse, ValidationFailedException } from './error-response';
+import { isDatabaseUnavailable, isRedisOutOfMemory, isRedisUnavailable } from './unavailable-errors';
 
 /**
  * The one error path: client errors keep their status and message; anything unexpected is
@@ -20,6 +21,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const body = this.toBody(exception, requestId);
     if (body.statusCode >= 500 && body.statusCode !== HttpStatus.SERVICE_UNAVAILABLE) {
       this.logger.error({ err: exception, requestId, path: request.path }, 'Unhandled error');
+    } else if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE && !(exception instanceof HttpException)) {
+      this.logger.warn({ err: exception, requestId, path: request.path }, 'A backing store is unavailable');
     }
     if (!response.headersSent) response.status(body.statusCode).json(body);
   }
@@ -36,6 +39,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (isRedisOutOfMemory(exception)) {
       return compose(HttpStatus.SERVICE_UNAVAILABLE, 'The queue is out of memory; nothing was accepted, try again later', requestId);
+    }
+    if (isDatabaseUnavailable(exception)) {
+      return compose(HttpStatus.SERVICE_UNAVAILABLE, 'The database is unavailable; nothing was accepted, try again later', requestId);
+    }
+    if (isRedisUnavailable(exception)) {
+      return compose(HttpStatus.SERVICE_UNAVAILABLE, 'The queue is unavailable; nothing was accepted, try again later', requestId);
     }
     const clientStatus = readClientStatus(exception);
     if (clientStatus) {
@@ -70,9 +79,4 @@ function readClientStatus(exception: unknown): number | undefined {
   const candidate = exception as { status?: unknown; expose?: unknown } | null;
   const status = candidate?.status;
   return typeof status === 'number' && status >= 400 && status < 500 && candidate?.expose === true ? status : undefined;
-}
-
-/** Redis with `noeviction` answers writes with an OOM error once it is full. */
-function isRedisOutOfMemory(exception: unknown): boolean {
-  return exception instanceof Error && exception.name === 'ReplyError' && exception.message.startsWith('OOM');
 }

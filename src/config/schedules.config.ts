@@ -1,0 +1,20 @@
+import { CronExpression } from '@nestjs/schedule';
+import { validateCronExpression } from 'cron';
+
+/** Hourly: expired idempotency keys are removed (they stop holding their job at once anyway). */
+export const IDEMPOTENCY_CLEANUP_CRON: string = CronExpression.EVERY_HOUR;
+/** Daily at 03:15 server time, away from the top of the hour when other jobs pile up. */
+export const DLQ_RETENTION_CRON = '15 3 * * *';
+
+/** When the service's own housekeeping runs (cron expressions, seconds field optional). */
+export interface Schedules {
+  idempotencyCleanup: string;
+  dlqRetention: string;
+}
+
+/** Joi custom rule: a cron expression the scheduler accepts (Joi reports what this throws). */
+export function cronExpression(value: string): string {
+  const { valid, error } = validateCronExpression(value);
+  if (!valid) throw new Error(`not a cron expression (${error?.message ?? 'invalid'})`);
+  return value;
+}
