@@ -62,13 +62,17 @@ describe('Provider rate limits and circuit breakers in the job pipeline', () => 
     await test.app.get(ProviderRateLimiter).reload();
     const tenant = newTenant();
     const calls: number[] = [];
-    stripe.before = async () => {
+    const keys: string[] = [];
+    stripe.before = async (_request, idempotencyKey) => {
       calls.push(Date.now());
+      keys.push(idempotencyKey);
     };
     try {
       const { body } = await test.http().post('/jobs/batch').set('Authorization', `Bearer ${tenant.admin}`).send({ jobs: payments(50, 'burst') }).expect(201);
       const jobs = await Promise.all(body.jobs.map((job: { id: string }) => waitForJobToFinish(test, tenant.admin, job.id, 30_000)));
       expect(jobs.every((job) => job.status === 'completed' && job.attempts === 1)).toBe(true);
+      // A key called twice would mean two attempts of one job overlapped at the provider.
+      expect(keys.filter((key, index) => keys.indexOf(key) !== index)).toEqual([]);
       expect(calls).toHaveLength(50);
       calls.sort((a, b) => a - b);
       // 5 tokens at once, then 5 a second: 50 calls cannot fit in less than about 9 s (how much
