@@ -18,6 +18,8 @@ export function viewOfRecord(record: JobRecord): JobView {
     result: record.result ?? null,
     error: record.error,
     cancelRequested: record.cancelRequestedAt !== null,
+    origin: record.origin,
+    parentJobId: record.parentJobId,
     createdAt: record.createdAt,
     startedAt: record.startedAt,
     finishedAt: record.finishedAt,
@@ -49,6 +51,8 @@ export async function viewOfBullJob(found: Job<JobEnvelope>): Promise<JobView> {
         }
       : null,
     cancelRequested: false,
+    origin: job.data.origin ?? 'api',
+    parentJobId: job.data.parentJobId ?? null,
     createdAt: new Date(job.timestamp),
     startedAt: job.processedOn ? new Date(job.processedOn) : null,
     finishedAt: job.finishedOn ? new Date(job.finishedOn) : null,

@@ -57,7 +57,7 @@ describe('Follow-up jobs through the transactional outbox', () => {
     expect(email.sentTo('buyer@example.com')).toBe(1);
     expect(email.sent[0].text).toContain('ord_receipt');
     const view = await app.http().get(`/jobs/${followUp.id}`).set('Authorization', `Bearer ${tenant.user}`).expect(200);
-    expect(view.body).toMatchObject({ type: 'email-send', status: 'completed' });
+    expect(view.body).toMatchObject({ type: 'email-send', status: 'completed', origin: 'follow-up', parentJobId: body.id });
     expect(await app.app.get(DataSource).query(`SELECT * FROM job_outbox WHERE job_id = $1`, [followUp.id])).toEqual([]);
   });
 

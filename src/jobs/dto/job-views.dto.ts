@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { QUEUE_NAMES, QueueName } from '../../job-definitions/queue-names';
+import { JOB_ORIGINS, JobOrigin } from '../../job-definitions/job-envelope';
 import { JOB_STATUSES, JobStatus } from '../../job-definitions/job-status';
 import { JOB_TYPE_NAMES, JobType } from '../../job-definitions/job-types';
 
@@ -51,6 +52,12 @@ export class JobView extends JobSummary {
 
   @ApiProperty({ description: 'Cancellation was asked for while the job was running' })
   cancelRequested: boolean;
+
+  @ApiProperty({ enum: JOB_ORIGINS, description: 'Who asked for the job: a client, a schedule, the service, or a parent job' })
+  origin: JobOrigin;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The job whose completion enqueued this one' })
+  parentJobId: string | null;
 
   @ApiProperty()
   createdAt: Date;
