@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { REQUEST_CONNECTION_OPTIONS } from './redis-connection';
 
 /**
  * The service's own Redis connection (Bull keeps its own). Every key it writes carries the
@@ -9,7 +10,7 @@ import { AppConfig } from '../config/app-config';
 @Injectable()
 export class RedisClient extends Redis implements OnApplicationShutdown {
   constructor(config: AppConfig) {
-    super(config.redis.url, { keyPrefix: `${config.redis.prefix}:`, maxRetriesPerRequest: 3 });
+    super(config.redis.url, { keyPrefix: `${config.redis.prefix}:`, ...REQUEST_CONNECTION_OPTIONS });
   }
 
   async onApplicationShutdown(): Promise<void> {

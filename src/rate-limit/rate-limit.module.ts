@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerModuleOptions } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
+import { REQUEST_CONNECTION_OPTIONS } from '../database/redis-connection';
 import { QueueStoreModule } from '../queue-store/queue-store.module';
 import { ApiRateLimits } from './api/api-rate-limits';
 import { ApiThrottlerGuard } from './api/api-throttler.guard';
@@ -33,7 +34,7 @@ import { RateLimitController } from './rate-limit.controller';
           storage: new ThrottlerStorageRedisService(config.redis.url, {
             keyPrefix: `${config.redis.prefix}:throttle:`,
             lazyConnect: true,
-            maxRetriesPerRequest: 3,
+            ...REQUEST_CONNECTION_OPTIONS,
           }),
         };
       },
