@@ -8,12 +8,11 @@ import { DeadLetterJob } from '../../src/dead-letters/dead-letter.entity';
 import { CSV_COLUMNS } from '../../src/dlq/dlq-export.format';
 import { DlqRetention } from '../../src/dead-letters/dlq-retention';
 import { AlertRecord } from '../../src/monitoring/alert-record.entity';
-import { VALID_PAYLOADS } from '../support/payloads';
+import { DECLINED_PAYMENT, VALID_PAYLOADS } from '../support/payloads';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
 
 const DAY_MS = 24 * 3600 * 1000;
-const DECLINED = { ...VALID_PAYLOADS['payment-process'], paymentMethodId: 'pm_card_chargeDeclined' };
 
 /** Enough of RFC 4180 for our own export: quoted fields, doubled quotes, newlines in quotes. */
 function parseCsv(text: string): string[][] {
@@ -85,12 +84,12 @@ describe('Dead-letter queue', () => {
 
   it('dead-letters a payment that is declined for good', async () => {
     const tenant = newTenant();
-    const submitted = await post(tenant.user, '/jobs', { type: 'payment-process', data: DECLINED }).expect(201);
+    const submitted = await post(tenant.user, '/jobs', { type: 'payment-process', data: DECLINED_PAYMENT }).expect(201);
     const entry = await waitFor(async () => {
       const page = (await get(tenant.admin, '/dlq').expect(200)).body;
       return page.items.find((item: { jobId: string }) => item.jobId === submitted.body.id);
     }, 15_000, 'the declined payment to reach the DLQ');
-    expect(entry).toMatchObject({ queue: 'money', type: 'payment-process', errorType: 'card_declined', data: DECLINED });
+    expect(entry).toMatchObject({ queue: 'money', type: 'payment-process', errorType: 'card_declined', data: DECLINED_PAYMENT });
   });
 
   describe('listing', () => {
@@ -229,7 +228,7 @@ describe('Dead-letter queue', () => {
 
     it('re-runs a declined payment that failed for good; failing again makes a new entry', async () => {
       const tenant = newTenant();
-      const submitted = (await post(tenant.user, '/jobs', { type: 'payment-process', data: DECLINED }).expect(201)).body;
+      const submitted = (await post(tenant.user, '/jobs', { type: 'payment-process', data: DECLINED_PAYMENT }).expect(201)).body;
       const entryOf = (excluded?: string) => waitFor(async () => {
         const page = (await get(tenant.admin, '/dlq').expect(200)).body;
         return page.items.find((item: { id: string; jobId: string }) => item.jobId === submitted.id && item.id !== excluded);

@@ -4,14 +4,12 @@ import { advisoryLockKey } from '../../src/database/advisory-lock';
 import { OutboxRelay } from '../../src/jobs/outbox-relay';
 import { EmailGateway } from '../../src/notifications/notification.gateways';
 import { FakeEmail } from '../support/fake-email';
-import { VALID_PAYLOADS } from '../support/payloads';
-import { crashWorkers, newRedisPrefix, newTenant, startTestApp, TestApp } from '../support/test-app';
+import { appsClosedAfterEach } from '../support/app-lifecycle';
+import { paymentJob } from '../support/payloads';
+import { crashWorkers, newRedisPrefix, newTenant, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
 
-const paymentWithReceipt = (orderId: string, email: string) => ({
-  type: 'payment-process',
-  data: { ...VALID_PAYLOADS['payment-process'], orderId, customerEmail: email },
-});
+const paymentWithReceipt = (orderId: string, email: string) => paymentJob({ orderId, customerEmail: email });
 
 /** Holds the relay's advisory lock from a connection of the test's own: no relay pass can run. */
 async function holdRelay(): Promise<{ release: () => Promise<void> }> {
@@ -28,15 +26,7 @@ async function holdRelay(): Promise<{ release: () => Promise<void> }> {
 }
 
 describe('Follow-up jobs through the transactional outbox', () => {
-  const open: TestApp[] = [];
-  const start = async (...args: Parameters<typeof startTestApp>) => {
-    const app = await startTestApp(...args);
-    open.push(app);
-    return app;
-  };
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((app) => app.close().catch(() => undefined)));
-  });
+  const start = appsClosedAfterEach();
 
   const followUpsOf = (app: TestApp, parentId: string) =>
     app.app.get(DataSource).query(`SELECT id, type, status, origin, parent_job_id FROM jobs WHERE parent_job_id = $1`, [parentId]);

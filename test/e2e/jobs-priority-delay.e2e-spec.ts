@@ -3,13 +3,11 @@ import { QUEUE_DEFINITIONS } from '../../src/config/queues.config';
 import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { HeldPaymentGateway } from '../support/held-stripe';
-import { VALID_PAYLOADS } from '../support/payloads';
+import { auth } from '../support/job-requests';
+import { paymentData } from '../support/payloads';
 import { createPrivateDatabase, PrivateDatabase } from '../support/private-database';
 import { startTestApp, TestApp, newTenant } from '../support/test-app';
 import { waitForJobToFinish } from '../support/wait-for';
-
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-const payment = (orderId: string) => ({ ...VALID_PAYLOADS['payment-process'], orderId });
 
 /** Pausing writes the `queues` row every app re-applies at start-up: a database of its own. */
 describe('Priority and delay', () => {
@@ -28,7 +26,7 @@ describe('Priority and delay', () => {
   });
 
   async function submit(token: string, orderId: string, options: object): Promise<{ id: string; status: string }> {
-    const response = await test.http().post('/jobs').set(auth(token)).send({ type: 'payment-process', data: payment(orderId), options });
+    const response = await test.http().post('/jobs').set(auth(token)).send({ type: 'payment-process', data: paymentData({ orderId }), options });
     expect(response.status).toBe(201);
     return response.body;
   }

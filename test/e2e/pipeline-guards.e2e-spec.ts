@@ -5,22 +5,13 @@ import { JOB_EVENTS } from '../../src/job-definitions/job-events';
 import { StaleAttemptError } from '../../src/job-definitions/job-errors';
 import { JobAttempts } from '../../src/persistence/job-attempts';
 import { QueueRegistry } from '../../src/queue-store/queue-registry';
-import { VALID_PAYLOADS } from '../support/payloads';
-import { newRedisPrefix, newTenant, startTestApp, TestApp } from '../support/test-app';
+import { appsClosedAfterEach } from '../support/app-lifecycle';
+import { paymentJob } from '../support/payloads';
+import { newRedisPrefix, newTenant } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
 
-const payment = (orderId: string) => ({ type: 'payment-process', data: { ...VALID_PAYLOADS['payment-process'], orderId } });
-
 describe('Nothing changes a job once its outcome has committed', () => {
-  const open: TestApp[] = [];
-  const start = async (...args: Parameters<typeof startTestApp>) => {
-    const app = await startTestApp(...args);
-    open.push(app);
-    return app;
-  };
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((app) => app.close().catch(() => undefined)));
-  });
+  const start = appsClosedAfterEach();
 
   it('a completion listener that throws leaves the job completed with its result, in the record and in Bull', async () => {
     const app = await start();
@@ -30,7 +21,7 @@ describe('Nothing changes a job once its outcome has committed', () => {
       thrown += 1;
       throw new Error('listener blew up');
     });
-    const { body } = await app.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment('ord_listener')).expect(201);
+    const { body } = await app.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(paymentJob({ orderId: 'ord_listener' })).expect(201);
     const job = await waitForJobToFinish(app, tenant.user, body.id);
     expect(job).toMatchObject({ status: 'completed', error: null });
     expect(job.result).toMatchObject({ orderId: 'ord_listener', status: 'succeeded' });
@@ -47,7 +38,7 @@ describe('Nothing changes a job once its outcome has committed', () => {
   it('after a completion commits, the same attempt can no longer fail, defer or complete the job', async () => {
     const app = await start({ env: { APP_ROLE: 'api' } });
     const tenant = newTenant();
-    const { body } = await app.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment('ord_guard')).expect(201);
+    const { body } = await app.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(paymentJob({ orderId: 'ord_guard' })).expect(201);
     const attempts = app.app.get(JobAttempts);
     const claim = await attempts.claim(tenant.tenantId, body.id, 'test-worker', 1);
     if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
@@ -71,7 +62,7 @@ describe('Nothing changes a job once its outcome has committed', () => {
     const prefix = newRedisPrefix();
     const tenant = newTenant();
     const api = await start({ redisPrefix: prefix, env: { APP_ROLE: 'api' } });
-    const { body } = await api.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment('ord_cancel_early')).expect(201);
+    const { body } = await api.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(paymentJob({ orderId: 'ord_cancel_early' })).expect(201);
     // A cancellation that arrived while the job was between attempts, still in Redis.
     await api.app.get(CancellationFlags).request(body.id);
 

@@ -1,12 +1,12 @@
 import { DataSource } from 'typeorm';
 import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { expectErrorBody } from '../support/error-body';
-import { VALID_PAYLOADS } from '../support/payloads';
+import { auth } from '../support/job-requests';
+import { paymentJob, VALID_PAYLOADS } from '../support/payloads';
 import { startTcpProxy, TcpProxy, viaProxy } from '../support/tcp-proxy';
 import { newTenant, startTestApp, TestApp, tokenFor } from '../support/test-app';
 import { waitForJobToFinish } from '../support/wait-for';
 
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const DEFAULT_LIMIT = 5;
 
 /** The app reaches PostgreSQL through a loopback proxy the test cuts and restores. */
@@ -40,7 +40,7 @@ describe('PostgreSQL unreachable', () => {
     );
 
   const submit = (token: string, orderId: string) =>
-    test.http().post('/jobs').set(auth(token)).send({ type: 'payment-process', data: { ...VALID_PAYLOADS['payment-process'], orderId } });
+    test.http().post('/jobs').set(auth(token)).send(paymentJob({ orderId }));
 
   it('answers job routes 503 in the error shape while cut, accepts nothing, and works again once back', async () => {
     const tenant = newTenant();

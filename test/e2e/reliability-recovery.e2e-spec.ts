@@ -3,8 +3,9 @@ import { DataSource } from 'typeorm';
 import { JOB_EVENTS, JobCompletedEvent } from '../../src/job-definitions/job-events';
 import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { FakeStripe, gate } from '../support/fake-stripe';
-import { VALID_PAYLOADS } from '../support/payloads';
-import { crashWorkers, deleteRedisKeys, newRedisPrefix, newTenant, startTestApp, TestApp } from '../support/test-app';
+import { appsClosedAfterEach } from '../support/app-lifecycle';
+import { paymentJob } from '../support/payloads';
+import { crashWorkers, deleteRedisKeys, newRedisPrefix, newTenant, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
 
 /** Short locks, leases and recovery intervals, so stalls and recovery happen within a test. */
@@ -15,8 +16,6 @@ const FAST = {
   RECOVERY_INTERVAL_MS: '300',
   RECOVERY_GRACE_MS: '0',
 };
-
-const payment = (orderId: string) => ({ type: 'payment-process', data: { ...VALID_PAYLOADS['payment-process'], orderId } });
 
 /** Counts completions per job id across every app of a test. */
 function completionCounter(apps: TestApp[]): Map<string, number> {
@@ -30,15 +29,7 @@ function completionCounter(apps: TestApp[]): Map<string, number> {
 }
 
 describe('Effect journal, leases and recovery', () => {
-  const open: TestApp[] = [];
-  const start = async (...args: Parameters<typeof startTestApp>) => {
-    const app = await startTestApp(...args);
-    open.push(app);
-    return app;
-  };
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((app) => app.close().catch(() => undefined)));
-  });
+  const start = appsClosedAfterEach();
 
   it('re-runs a job whose worker died after the provider call, without a second charge', async () => {
     const prefix = newRedisPrefix();
@@ -52,7 +43,7 @@ describe('Effect journal, leases and recovery', () => {
     };
     const dying = await start({ redisPrefix: prefix, env: FAST, gateways: [{ provide: PaymentGateway, useValue: dyingStripe }] });
     const tenant = newTenant();
-    const { body } = await dying.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment('ord_crash')).expect(201);
+    const { body } = await dying.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(paymentJob({ orderId: 'ord_crash' })).expect(201);
     await chargedOnce;
     await crashWorkers(dying);
 
@@ -85,7 +76,7 @@ describe('Effect journal, leases and recovery', () => {
     const stripe = new FakeStripe();
     const app = await start({ env: FAST, gateways: [{ provide: PaymentGateway, useValue: stripe }] });
     const tenant = newTenant();
-    const { body } = await app.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment('ord_journal')).expect(201);
+    const { body } = await app.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(paymentJob({ orderId: 'ord_journal' })).expect(201);
     await waitForJobToFinish(app, tenant.user, body.id);
     const { JobsService } = await import('../../src/jobs/jobs.service');
     const db = app.app.get(DataSource);
@@ -115,13 +106,13 @@ describe('Effect journal, leases and recovery', () => {
     const api = await start({ redisPrefix: prefix, env: { ...FAST, APP_ROLE: 'api' } });
     const submit = (app: TestApp, body: object) => app.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(body).expect(201);
     const active = [
-      await submit(worker, { ...payment('ord_active_1'), data: { ...payment('ord_active_1').data, description: 'hold' } }),
-      await submit(worker, { ...payment('ord_active_2'), data: { ...payment('ord_active_2').data, description: 'hold' } }),
+      await submit(worker, paymentJob({ orderId: 'ord_active_1', description: 'hold' })),
+      await submit(worker, paymentJob({ orderId: 'ord_active_2', description: 'hold' })),
     ].map((response) => response.body.id as string);
     await waitFor(async () => ((await worker.http().get('/queues/money/status').set('Authorization', `Bearer ${tenant.user}`)).body.counts.active === 2 ? true : undefined));
     await crashWorkers(worker);
     const waiting: string[] = [];
-    for (let index = 0; index < 5; index += 1) waiting.push((await submit(api, payment(`ord_waiting_${index}`))).body.id);
+    for (let index = 0; index < 5; index += 1) waiting.push((await submit(api, paymentJob({ orderId: `ord_waiting_${index}` }))).body.id);
 
     await deleteRedisKeys(prefix);
 
@@ -144,7 +135,7 @@ describe('Effect journal, leases and recovery', () => {
     const prefix = newRedisPrefix();
     const tenant = newTenant();
     const api = await start({ redisPrefix: prefix, env: { ...FAST, APP_ROLE: 'api' } });
-    const { body } = await api.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment('ord_stalled')).expect(201);
+    const { body } = await api.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(paymentJob({ orderId: 'ord_stalled' })).expect(201);
     // What Bull does to a job whose workers died under it more than maxStalledCount times.
     const { QueueRegistry } = await import('../../src/queue-store/queue-registry');
     const queue = api.app.get(QueueRegistry).get('money');

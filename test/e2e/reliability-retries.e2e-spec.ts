@@ -2,14 +2,9 @@ import { DataSource } from 'typeorm';
 import { TransientJobError } from '../../src/job-definitions/job-errors';
 import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { FakeStripe } from '../support/fake-stripe';
-import { VALID_PAYLOADS } from '../support/payloads';
+import { paymentJob, VALID_PAYLOADS } from '../support/payloads';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
-
-const payment = (overrides: Record<string, unknown> = {}) => ({
-  type: 'payment-process',
-  data: { ...VALID_PAYLOADS['payment-process'], ...overrides },
-});
 
 describe('Retries, dead letters and idempotency', () => {
   let test: TestApp;
@@ -31,7 +26,7 @@ describe('Retries, dead letters and idempotency', () => {
 
   it('dead-letters a permanent failure after one attempt, with an alert', async () => {
     const tenant = newTenant();
-    const { body } = await submit(tenant.user, payment({ paymentMethodId: 'pm_card_chargeDeclined' })).expect(201);
+    const { body } = await submit(tenant.user, paymentJob({ paymentMethodId: 'pm_card_chargeDeclined' })).expect(201);
     const job = await waitForJobToFinish(test, tenant.user, body.id);
     expect(job).toMatchObject({ status: 'failed', attempts: 1, error: { type: 'card_declined', permanent: true } });
     const [entry] = await waitFor(async () => {
@@ -54,7 +49,7 @@ describe('Retries, dead letters and idempotency', () => {
       if (request.description === 'flaky') throw new TransientJobError('provider_timeout', 'Stripe timed out');
     };
     const callsBefore = stripe.calls.length;
-    const { body } = await submit(tenant.user, payment({ description: 'flaky', orderId: 'ord_flaky' })).expect(201);
+    const { body } = await submit(tenant.user, paymentJob({ description: 'flaky', orderId: 'ord_flaky' })).expect(201);
     const job = await waitForJobToFinish(test, tenant.user, body.id);
     expect(job).toMatchObject({ status: 'failed', attempts: 3, error: { type: 'provider_timeout', permanent: false } });
     expect(stripe.calls.length - callsBefore).toBe(3);
@@ -72,7 +67,7 @@ describe('Retries, dead letters and idempotency', () => {
     stripe.before = async (request) => {
       if (request.description === 'once' && failures++ === 0) throw new TransientJobError('provider_timeout', 'slow');
     };
-    const { body } = await submit(tenant.user, payment({ description: 'once', orderId: 'ord_once' })).expect(201);
+    const { body } = await submit(tenant.user, paymentJob({ description: 'once', orderId: 'ord_once' })).expect(201);
     expect(await waitForJobToFinish(test, tenant.user, body.id)).toMatchObject({ status: 'completed', attempts: 2 });
     expect(await query(`SELECT 1 FROM dead_letter_jobs WHERE job_id = $1`, [body.id])).toEqual([]);
   });
@@ -80,7 +75,7 @@ describe('Retries, dead letters and idempotency', () => {
   it('gives 50 concurrent submissions with one key one job and one provider call', async () => {
     const tenant = newTenant();
     const before = stripe.calls.length;
-    const body = { ...payment({ orderId: 'ord_concurrent' }), options: { idempotencyKey: 'ord_concurrent-pay' } };
+    const body = { ...paymentJob({ orderId: 'ord_concurrent' }), options: { idempotencyKey: 'ord_concurrent-pay' } };
     const responses = await Promise.all(Array.from({ length: 50 }, () => submit(tenant.user, body)));
     const ids = new Set(responses.map((response) => response.body.id));
     expect(ids.size).toBe(1);
@@ -94,17 +89,17 @@ describe('Retries, dead letters and idempotency', () => {
   it('answers 422 for a key reused with another payload, and keys are per tenant', async () => {
     const [first, second] = [newTenant(), newTenant()];
     const options = { idempotencyKey: 'order-7' };
-    const original = await submit(first.user, { ...payment({ orderId: 'ord_7' }), options }).expect(201);
-    const conflict = await submit(first.user, { ...payment({ orderId: 'ord_7', amount: 9_999 }), options }).expect(422);
+    const original = await submit(first.user, { ...paymentJob({ orderId: 'ord_7' }), options }).expect(201);
+    const conflict = await submit(first.user, { ...paymentJob({ orderId: 'ord_7', amount: 9_999 }), options }).expect(422);
     expect(conflict.body.details).toEqual([{ field: 'options.idempotencyKey', message: 'idempotencyKey was already used with a different request' }]);
-    const otherTenant = await submit(second.user, { ...payment({ orderId: 'ord_7' }), options }).expect(201);
+    const otherTenant = await submit(second.user, { ...paymentJob({ orderId: 'ord_7' }), options }).expect(201);
     expect(otherTenant.body.id).not.toBe(original.body.id);
   });
 
   it('treats the same money payload without a key as the same job (a double click is one charge)', async () => {
     const tenant = newTenant();
-    const first = await submit(tenant.user, payment({ orderId: 'ord_double' })).expect(201);
-    const again = await submit(tenant.user, payment({ orderId: 'ord_double' })).expect(200);
+    const first = await submit(tenant.user, paymentJob({ orderId: 'ord_double' })).expect(201);
+    const again = await submit(tenant.user, paymentJob({ orderId: 'ord_double' })).expect(200);
     expect(again.body.id).toBe(first.body.id);
     const email = { type: 'email-send', data: VALID_PAYLOADS['email-send'] };
     const mails = [await submit(tenant.user, email).expect(201), await submit(tenant.user, email).expect(201)];

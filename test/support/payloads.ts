@@ -20,3 +20,12 @@ export const VALID_PAYLOADS: Record<ClientJobType, Record<string, unknown>> = {
   cleanup: { target: 'all', olderThanDays: 30 },
   'scheduled-task': { task: 'queue-metrics-snapshot' },
 };
+
+/** The valid payment data with some fields changed, e.g. `{ orderId }` for a distinct payment. */
+export const paymentData = (overrides: Record<string, unknown> = {}) => ({ ...VALID_PAYLOADS['payment-process'], ...overrides });
+
+/** A `POST /jobs` body for a payment with some of its data changed. */
+export const paymentJob = (overrides: Record<string, unknown> = {}) => ({ type: 'payment-process', data: paymentData(overrides) });
+
+/** A card the sandbox and the Stripe fake decline: the payment fails for good on its first attempt. */
+export const DECLINED_PAYMENT = paymentData({ paymentMethodId: 'pm_card_chargeDeclined' });
