@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { PaymentGateway } from '../../src/payments/payment.gateway';
+import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { expectErrorBody } from '../support/error-body';
 import { FakeStripe, gate } from '../support/fake-stripe';
 import { VALID_PAYLOADS } from '../support/payloads';
@@ -26,6 +27,9 @@ const SUBMITTERS = 4;
  * charged; an accepted one completes with exactly one charge, recovery putting back what
  * Redis lost.
  */
+// Recovery with a short grace re-adds every pending record of its database: this file has its own.
+const database = privateDatabaseForThisFile();
+
 describe('Redis connection lost and back mid-load', () => {
   const stripe = new FakeStripe();
   /** Charges made (first calls under a key, not replays) per order. */
@@ -44,6 +48,7 @@ describe('Redis connection lost and back mid-load', () => {
     test = await startTestApp({
       gateways: [{ provide: PaymentGateway, useValue: stripe }],
       env: {
+        ...database.env(),
         REDIS_URL: redis.url,
         RECOVERY_INTERVAL_MS: '300',
         RECOVERY_GRACE_MS: '300',
