@@ -1,4 +1,5 @@
 import type { JobType } from '../job-definitions/job-types';
+import { ProvidersConfig } from './providers.config';
 import { RateLimitConfig } from './rate-limits.config';
 import { AppRole, Environment, NodeEnv } from './environment';
 import { resolveRetryStrategies, RetryStrategy } from './retry-strategies.config';
@@ -28,6 +29,8 @@ export class AppConfig {
   readonly deadLetterRetentionDays: number;
   readonly schedules: Schedules;
   readonly rateLimits: RateLimitConfig;
+  /** Credentials and modes (live, sandbox, disabled) of Stripe, e-mail, SMS and Solana. */
+  readonly providers: ProvidersConfig;
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -53,6 +56,7 @@ export class AppConfig {
     this.deadLetterRetentionDays = env.DLQ_RETENTION_DAYS;
     this.schedules = { idempotencyCleanup: env.IDEMPOTENCY_CLEANUP_CRON, dlqRetention: env.DLQ_RETENTION_CRON };
     this.rateLimits = new RateLimitConfig(env);
+    this.providers = new ProvidersConfig(env);
   }
 
   get runsWorkers(): boolean {

@@ -125,7 +125,7 @@ describe('validateEnvironment', () => {
 
   it('runs in production with a 40-character secret, never falling back to the development secret', () => {
     const secret = 'p'.repeat(40);
-    const env = validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: secret });
+    const env = validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: secret, PROVIDERS_DISABLED: 'stripe,email,sms,solana' });
     expect(env.JWT_SECRET).toBe(secret);
     expect(env.NODE_ENV).toBe('production');
   });

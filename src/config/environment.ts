@@ -1,5 +1,9 @@
 import * as Joi from 'joi';
+import {
+  PROVIDER_ENVIRONMENT_SCHEMA, ProviderEnvironment, providerProblems, splitProviderList,
+} from './providers.config';
 import { cronExpression, DLQ_RETENTION_CRON, IDEMPOTENCY_CLEANUP_CRON } from './schedules.config';
+import { withSecretFiles } from './secret-files';
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -8,7 +12,7 @@ export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
 /** The environment after validation: every value typed and defaulted. */
-export interface Environment {
+export interface Environment extends ProviderEnvironment {
   NODE_ENV: NodeEnv;
   APP_ROLE: AppRole;
   PORT: number;
@@ -109,6 +113,7 @@ const schema = Joi.object<Environment>({
   API_RATE_LIMIT_JOBS_SUBMIT: count(3_000),
   API_RATE_LIMIT_ADMIN: count(1_200),
   API_RATE_LIMIT_OVERRIDE_CACHE_MS: Joi.number().integer().min(0).default(30_000),
+  ...PROVIDER_ENVIRONMENT_SCHEMA,
 });
 
 export class InvalidEnvironmentError extends Error {
@@ -120,16 +125,23 @@ export class InvalidEnvironmentError extends Error {
 
 /** Validates the raw environment once; every bad variable is named in one error. */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
-  const { value, error } = schema.validate(raw, {
+  const { env, problems: fileProblems } = withSecretFiles(splitProviderList(raw));
+  const { value, error } = schema.validate(env, {
     abortEarly: false,
     allowUnknown: true,
     stripUnknown: true,
     convert: true,
+    // Joi's pattern messages quote the offending value; a secret must never reach a log line.
+    messages: {
+      'string.pattern.base': '{{#label}} does not have the expected form',
+      'string.pattern.name': '{{#label}} must be {{#name}}',
+    },
   });
-  if (error) {
-    throw new InvalidEnvironmentError(
-      error.details.map((detail) => `${detail.path.join('.')}: ${detail.message.replace(/"/g, '')}`),
-    );
-  }
+  const problems = [
+    ...fileProblems,
+    ...(error?.details ?? []).map((detail) => `${detail.path.join('.')}: ${detail.message.replace(/"/g, '')}`),
+  ];
+  if (!error) problems.push(...providerProblems(value));
+  if (problems.length) throw new InvalidEnvironmentError(problems);
   return value;
 }
