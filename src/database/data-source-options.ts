@@ -2,9 +2,15 @@ import { DataSourceOptions } from 'typeorm';
 import { BaselineQueue1764201600001 } from '../../migrations/001-baseline-queue';
 import { ReliableExecution1764201600002 } from '../../migrations/002-reliable-execution';
 import { OutboxAndOrigins1764201600003 } from '../../migrations/003-outbox-and-origins';
+import { StripeEvents1764201600004 } from '../../migrations/004-stripe-events';
 import { AppConfig } from '../config/app-config';
 
-export const MIGRATIONS = [BaselineQueue1764201600001, ReliableExecution1764201600002, OutboxAndOrigins1764201600003];
+export const MIGRATIONS = [
+  BaselineQueue1764201600001,
+  ReliableExecution1764201600002,
+  OutboxAndOrigins1764201600003,
+  StripeEvents1764201600004,
+];
 
 /**
  * One definition of the connection, shared by the service and the TypeORM CLI (ormconfig.ts).

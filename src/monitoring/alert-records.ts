@@ -13,10 +13,13 @@ export class AlertRecords {
 
   /** A tenant's alert under its RLS scope; a service-wide one (tenantId null) under the system role. */
   async insert(alert: NewAlertRecord): Promise<void> {
-    const write = async (manager: EntityManager) => {
-      // The cast: TypeORM's deep-partial type does not accept `unknown` jsonb values.
-      await manager.insert(AlertRecord, alert as QueryDeepPartialEntity<AlertRecord>);
-    };
+    const write = (manager: EntityManager) => this.insertIn(manager, alert);
     await (alert.tenantId === null ? this.scope.system(write) : this.scope.run(alert.tenantId, write));
+  }
+
+  /** Inside the caller's transaction, so the alert commits (or not) with what it reports. */
+  async insertIn(manager: EntityManager, alert: NewAlertRecord): Promise<void> {
+    // The cast: TypeORM's deep-partial type does not accept `unknown` jsonb values.
+    await manager.insert(AlertRecord, alert as QueryDeepPartialEntity<AlertRecord>);
   }
 }

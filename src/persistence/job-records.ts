@@ -65,6 +65,42 @@ export class JobRecords {
     return this.scope.run(tenantId, (manager) => manager.findOneBy(JobRecord, { id }));
   }
 
+  /**
+   * The payment job that recorded a Stripe payment intent, whatever its tenant: how a Stripe
+   * event whose object carries no metadata of ours (a dispute) finds its tenant.
+   */
+  async findPaymentByIntentAcrossTenants(paymentIntentId: string): Promise<{ id: string; tenantId: string } | null> {
+    const rows: { id: string; tenantId: string }[] = await this.scope.system((manager) =>
+      manager.query(
+        `SELECT id, tenant_id AS "tenantId" FROM jobs
+         WHERE type = 'payment-process' AND result->>'paymentIntentId' = $1
+         ORDER BY created_at LIMIT 1`,
+        [paymentIntentId],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  /** A tenant's latest payment job for an order, when a Stripe event names the order but not the job. */
+  findLatestPaymentForOrder(tenantId: string, orderId: string): Promise<JobRecord | null> {
+    return this.scope.run(tenantId, (manager) =>
+      manager.getRepository(JobRecord).createQueryBuilder('job')
+        .where(`job.type = 'payment-process' AND job.data->>'orderId' = :orderId`, { orderId })
+        .orderBy('job.created_at', 'DESC')
+        .getOne(),
+    );
+  }
+
+  /** A tenant's refund jobs of one payment intent, oldest first. */
+  findRefundsOfIntent(tenantId: string, paymentIntentId: string): Promise<JobRecord[]> {
+    return this.scope.run(tenantId, (manager) =>
+      manager.getRepository(JobRecord).createQueryBuilder('job')
+        .where(`job.type = 'refund-process' AND job.data->>'paymentIntentId' = :paymentIntentId`, { paymentIntentId })
+        .orderBy('job.created_at', 'ASC')
+        .getMany(),
+    );
+  }
+
   markCancelled(tenantId: string, id: string): Promise<void> {
     return this.update(tenantId, id, { status: 'cancelled', finishedAt: new Date() });
   }
