@@ -11,6 +11,8 @@ export const DEFAULT_RETRY_STRATEGIES: Record<JobType, RetryStrategy> = {
   'payment-process': MONEY,
   'refund-process': MONEY,
   // Blockhash expiry and RPC congestion clear within seconds; retry soon, but bounded.
+  // A Stripe event can arrive before the payment job it names has finished; wait for it a few minutes.
+  'stripe-event': { attempts: 6, backoff: 'exponential', baseDelayMs: 5_000, maxDelayMs: 120_000 },
   'nft-mint': { attempts: 6, backoff: 'exponential', baseDelayMs: 3_000, maxDelayMs: 120_000 },
   'nft-transfer': { attempts: 6, backoff: 'exponential', baseDelayMs: 3_000, maxDelayMs: 120_000 },
   'email-send': { attempts: 4, backoff: 'exponential', baseDelayMs: 5_000, maxDelayMs: 600_000 },

@@ -4,7 +4,7 @@ import type { ProviderName } from './provider-names';
 import { AnalyticsProcessPayload, CleanupPayload, ScheduledTaskPayload } from './payloads/background.payloads';
 import { EmailSendPayload, SmsSendPayload, WebhookDeliverPayload } from './payloads/communication.payloads';
 import {
-  NftMintPayload, NftTransferPayload, PaymentProcessPayload, RefundProcessPayload,
+  NftMintPayload, NftTransferPayload, PaymentProcessPayload, RefundProcessPayload, StripeEventPayload,
 } from './payloads/money.payloads';
 
 interface JobTypeDefinition {
@@ -15,9 +15,9 @@ interface JobTypeDefinition {
   /** The external provider whose token bucket and circuit breaker guard this type's work. */
   provider?: ProviderName;
   /**
-   * Internal types are submitted only by the service itself (follow-ups, schedules, alerts):
-   * their payloads carry what no client may choose, such as a URL to call. `POST /jobs` answers
-   * 400 for them as for an unknown type.
+   * Internal types are submitted only by the service itself (follow-ups, schedules, alerts,
+   * inbound Stripe events): their payloads carry what no client may choose, such as a URL to
+   * call. `POST /jobs` answers 400 for them as for an unknown type.
    */
   internal?: true;
 }
@@ -29,6 +29,8 @@ interface JobTypeDefinition {
 export const JOB_TYPES = {
   'payment-process': { queue: 'money', payload: PaymentProcessPayload, persisted: true, provider: 'stripe' },
   'refund-process': { queue: 'money', payload: RefundProcessPayload, persisted: true, provider: 'stripe' },
+  // Stripe's own account of a payment, reconciled with our records; it calls no provider.
+  'stripe-event': { queue: 'money', payload: StripeEventPayload, persisted: true, internal: true },
   'nft-mint': { queue: 'money', payload: NftMintPayload, persisted: true, provider: 'solana-rpc' },
   'nft-transfer': { queue: 'money', payload: NftTransferPayload, persisted: true, provider: 'solana-rpc' },
   'email-send': { queue: 'communication', payload: EmailSendPayload, persisted: true, provider: 'sendgrid' },

@@ -120,3 +120,10 @@ export class NftTransferPayload {
   @IsOptional() @IsSolanaAddress()
   fromWallet?: string;
 }
+
+/** Internal: reconcile one stored Stripe event (a `stripe_events` row) with the tenant's job records. */
+export class StripeEventPayload {
+  @ApiProperty({ example: 'evt_1PqR2sT3uV4wX5yZ', maxLength: 255 })
+  @IsString() @Length(1, 255) @Matches(/^evt_[A-Za-z0-9_]+$/)
+  eventId: string;
+}
