@@ -15,6 +15,7 @@ import { PaymentsModule } from './payments/payments.module';
 import { BullRootModule } from './queue-store/bull.config';
 import { QueuesModule } from './queues/queues.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
 
 @Module({
   imports: [
@@ -34,6 +35,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     NotificationsModule,
     BackgroundModule,
     DlqModule,
+    StripeWebhooksModule,
   ],
   controllers: [AppController],
 })

@@ -50,6 +50,7 @@ const ROUTES: [method: string, path: string, open: boolean][] = [
   ['post', '/rate-limits/reset/{key}', false],
   ['post', '/rate-limits/emergency-stop', false],
   ['post', '/rate-limits/resume', false],
+  ['post', '/webhooks/stripe', true],
 ];
 
 describe('API documentation', () => {
@@ -98,6 +99,13 @@ describe('API documentation', () => {
     for (const [method, path] of [['get', '/jobs/{id}'], ['post', '/jobs/{id}/retry'], ['delete', '/jobs/{id}']]) {
       expect(statuses(method, path)).toEqual(expect.arrayContaining(['400', '404']));
     }
+  });
+
+  it('documents POST /webhooks/stripe: the signature header, the raw event body, 200, 400 and 503', () => {
+    const operation = document.paths['/webhooks/stripe'].post as Operation & { parameters?: { name: string; in: string; required?: boolean }[] };
+    expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '400', '503']));
+    expect(operation.parameters).toEqual([expect.objectContaining({ name: 'Stripe-Signature', in: 'header', required: true })]);
+    expect(operation.requestBody).toMatchObject({ content: { 'application/json': { schema: { type: 'object', required: ['id', 'object', 'type', 'data'] } } } });
   });
 
   it('serves exactly the document the e2e suite checks responses against, with PUBLIC_URL as its server', () => {

@@ -43,7 +43,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       builder = builder.overrideProvider(gateway.provide).useValue(gateway.useValue);
     }
     const moduleRef = await builder.compile();
-    app = moduleRef.createNestApplication({ bufferLogs: true });
+    app = moduleRef.createNestApplication({ bufferLogs: true, rawBody: true });
     configureApp(app);
     await app.init();
   } catch (error) {
