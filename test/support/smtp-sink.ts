@@ -6,6 +6,9 @@ import { waitFor } from './wait-for';
 export const SMTP_USER = 'sink-user';
 export const SMTP_PASSWORD = 'sink-password-not-a-secret';
 
+/** Recipients starting with this are refused with 550 (no such mailbox), as a real server would. */
+export const REJECTED_PREFIX = 'no-such-mailbox';
+
 export interface ReceivedMail {
   /** RCPT TO of the envelope. */
   recipients: string[];
@@ -39,6 +42,10 @@ export class SmtpSink {
       onAuth: (auth, _session, callback) => {
         if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) return callback(null, { user: auth.username });
         return callback(new Error('Invalid username or password'));
+      },
+      onRcptTo: (address, _session, callback) => {
+        if (!address.address.startsWith(REJECTED_PREFIX)) return callback();
+        return callback(Object.assign(new Error('5.1.1 Mailbox unavailable'), { responseCode: 550 }));
       },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
