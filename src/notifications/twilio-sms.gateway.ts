@@ -18,7 +18,8 @@ export class RebasedRequestClient extends twilio.RequestClient {
 
   override request<TData>(options: RequestOptions<TData>) {
     const target = new URL(options.uri);
-    const rebased = new URL(`${target.pathname}${target.search}`, this.baseUrl);
+    // Keeps a path the base URL may have (a proxy's prefix).
+    const rebased = new URL(`${this.baseUrl.pathname.replace(/\/$/, '')}${target.pathname}${target.search}`, this.baseUrl);
     return super.request<TData>({ ...options, uri: rebased.href });
   }
 }
