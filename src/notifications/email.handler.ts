@@ -1,10 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
-import type { EmailSendPayload } from '../job-definitions/payloads/communication.payloads';
-import { renderEmail } from './email-templates';
+import type { EmailSendPayload, EmailTemplate } from '../job-definitions/payloads/communication.payloads';
+import { EmailContent, renderEmail } from './email-templates';
 import { EmailGateway } from './notification.gateways';
 
-type EmailResult = { messageId: string; template: string };
+/** `template` is null for the subject-and-body form. */
+type EmailResult = { messageId: string; template: EmailTemplate | null };
+
+/** The payload's two forms; validation has made sure it is one of them. */
+function contentOf(payload: EmailSendPayload): EmailContent {
+  if (payload.template) return { template: payload.template, data: payload.data ?? {}, subject: payload.subject };
+  return { body: payload.body ?? '', subject: payload.subject ?? '' };
+}
 
 @Injectable()
 @HandlesJob('email-send')
@@ -12,10 +19,11 @@ export class EmailHandler implements JobHandler<'email-send', EmailResult> {
   constructor(private readonly email: EmailGateway) {}
 
   async execute(payload: EmailSendPayload, context: JobContext): Promise<EmailResult> {
-    const rendered = renderEmail(payload.template, payload.data, payload.subject);
+    const rendered = renderEmail(contentOf(payload));
+    // Journalled: once the server accepted the message, no re-run of this job sends it again.
     const { messageId } = await context.step('email_sent', () =>
-      this.email.send({ to: payload.to, ...rendered }, `${context.idempotencyKey}:email`),
+      this.email.send({ to: payload.to, ...rendered }, `${context.tenantId}:${context.idempotencyKey}:email_sent`),
     );
-    return { messageId, template: payload.template };
+    return { messageId, template: payload.template ?? null };
   }
 }

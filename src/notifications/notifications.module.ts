@@ -1,19 +1,21 @@
 import { Module } from '@nestjs/common';
 import { EmailHandler } from './email.handler';
-import { EmailGateway, SmsGateway } from './notification.gateways';
-import { SandboxEmailGateway, SandboxSmsGateway } from './sandbox-notification.gateways';
+import { EmailGateway } from './notification.gateways';
+import { mailerModule, NOTIFICATION_GATEWAYS } from './notification-gateway.providers';
 import { SmsHandler } from './sms.handler';
 import { WebhookGateway } from './webhook.gateway';
 import { WebhookHandler } from './webhook.handler';
 
 @Module({
+  imports: [mailerModule],
   providers: [
-    { provide: EmailGateway, useClass: SandboxEmailGateway },
-    { provide: SmsGateway, useClass: SandboxSmsGateway },
+    ...NOTIFICATION_GATEWAYS,
     EmailHandler,
     SmsHandler,
     WebhookGateway,
     WebhookHandler,
   ],
+  // For the health probes: EmailGateway.testConnection().
+  exports: [EmailGateway],
 })
 export class NotificationsModule {}

@@ -13,6 +13,10 @@ export class SandboxEmailGateway extends EmailGateway implements OnModuleInit {
   async send(_email: OutgoingEmail, idempotencyKey: string): Promise<{ messageId: string }> {
     return { messageId: `<${sandboxId('', idempotencyKey)}@sandbox.queue-service>` };
   }
+
+  async testConnection(): Promise<void> {
+    // Nothing to reach: the sandbox is always there.
+  }
 }
 
 @Injectable()

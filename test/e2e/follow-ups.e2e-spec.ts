@@ -2,10 +2,9 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { advisoryLockKey } from '../../src/database/advisory-lock';
 import { OutboxRelay } from '../../src/jobs/outbox-relay';
-import { EmailGateway } from '../../src/notifications/notification.gateways';
-import { FakeEmail } from '../support/fake-email';
 import { appsClosedAfterEach } from '../support/app-lifecycle';
 import { paymentJob } from '../support/payloads';
+import { SmtpSink } from '../support/smtp-sink';
 import { crashWorkers, newRedisPrefix, newTenant, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
 
@@ -26,14 +25,19 @@ async function holdRelay(): Promise<{ release: () => Promise<void> }> {
 }
 
 describe('Follow-up jobs through the transactional outbox', () => {
-  const start = appsClosedAfterEach();
+  const startApp = appsClosedAfterEach();
+  // The confirmation e-mails go out for real, over SMTP to a sink on loopback.
+  const sink = new SmtpSink();
+  beforeAll(() => sink.start());
+  afterAll(() => sink.stop());
+  const start = (options: Parameters<typeof startApp>[0] = {}) =>
+    startApp({ ...options, env: { SMTP_URL: sink.url, MAIL_FROM: 'Tickets <tickets@venue.example>', ...options.env } });
 
   const followUpsOf = (app: TestApp, parentId: string) =>
     app.app.get(DataSource).query(`SELECT id, type, status, origin, parent_job_id FROM jobs WHERE parent_job_id = $1`, [parentId]);
 
   it('a completed payment enqueues its confirmation e-mail as a job of its own, once', async () => {
-    const email = new FakeEmail();
-    const app = await start({ gateways: [{ provide: EmailGateway, useValue: email }] });
+    const app = await start();
     const tenant = newTenant();
     const { body } = await app.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`)
       .send(paymentWithReceipt('ord_receipt', 'buyer@example.com')).expect(201);
@@ -44,8 +48,8 @@ describe('Follow-up jobs through the transactional outbox', () => {
       return rows.length && rows[0].status === 'completed' ? rows : undefined;
     });
     expect(followUp).toMatchObject({ type: 'email-send', origin: 'follow-up', parent_job_id: body.id });
-    expect(email.sentTo('buyer@example.com')).toBe(1);
-    expect(email.sent[0].text).toContain('ord_receipt');
+    expect(sink.to('buyer@example.com')).toHaveLength(1);
+    expect(sink.to('buyer@example.com')[0].parsed.text).toContain('ord_receipt');
     const view = await app.http().get(`/jobs/${followUp.id}`).set('Authorization', `Bearer ${tenant.user}`).expect(200);
     expect(view.body).toMatchObject({ type: 'email-send', status: 'completed', origin: 'follow-up', parentJobId: body.id });
     expect(await app.app.get(DataSource).query(`SELECT * FROM job_outbox WHERE job_id = $1`, [followUp.id])).toEqual([]);
@@ -57,8 +61,7 @@ describe('Follow-up jobs through the transactional outbox', () => {
     const relay = await holdRelay();
     let released = false;
     try {
-      const dyingEmail = new FakeEmail();
-      const dying = await start({ redisPrefix: prefix, gateways: [{ provide: EmailGateway, useValue: dyingEmail }] });
+      const dying = await start({ redisPrefix: prefix });
       const { body } = await dying.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`)
         .send(paymentWithReceipt('ord_crash_relay', 'crash@example.com')).expect(201);
       expect(await waitForJobToFinish(dying, tenant.user, body.id)).toMatchObject({ status: 'completed' });
@@ -76,11 +79,10 @@ describe('Follow-up jobs through the transactional outbox', () => {
       await relay.release();
       released = true;
 
-      const email = new FakeEmail();
-      const restarted = await start({ redisPrefix: prefix, env: { OUTBOX_RELAY_INTERVAL_MS: '200' }, gateways: [{ provide: EmailGateway, useValue: email }] });
+      const restarted = await start({ redisPrefix: prefix, env: { OUTBOX_RELAY_INTERVAL_MS: '200' } });
       expect(await waitForJobToFinish(restarted, tenant.user, followUp.id, 20_000)).toMatchObject({ status: 'completed' });
       expect(await followUpsOf(restarted, body.id)).toHaveLength(1);
-      expect(email.sentTo('crash@example.com') + dyingEmail.sentTo('crash@example.com')).toBe(1);
+      expect(sink.to('crash@example.com')).toHaveLength(1);
       expect(await restarted.app.get(DataSource).query(`SELECT job_id FROM job_outbox WHERE job_id = $1`, [followUp.id])).toEqual([]);
     } finally {
       if (!released) await relay.release();
@@ -88,8 +90,7 @@ describe('Follow-up jobs through the transactional outbox', () => {
   });
 
   it('relaying an entry again (a crash after the add, before its delete) makes no second job or e-mail', async () => {
-    const email = new FakeEmail();
-    const app = await start({ gateways: [{ provide: EmailGateway, useValue: email }] });
+    const app = await start();
     const tenant = newTenant();
     const relay = await holdRelay();
     let entry: Record<string, unknown>;
@@ -116,6 +117,6 @@ describe('Follow-up jobs through the transactional outbox', () => {
     const queue = app.app.get(QueueRegistry).get('communication');
     await waitFor(async () => ((await queue.getJobCounts()).waiting + (await queue.getJobCounts()).active === 0 ? true : undefined));
     expect(await app.app.get(DataSource).query(`SELECT status, attempts FROM jobs WHERE id = $1`, [followUpId])).toEqual([{ status: 'completed', attempts: 1 }]);
-    expect(email.sentTo('twice@example.com')).toBe(1);
+    expect(sink.to('twice@example.com')).toHaveLength(1);
   });
 });

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString, IsUrl, Length, Matches, MaxLength } from 'class-validator';
+import {
+  IsDefined, IsEmail, IsIn, IsOptional, IsString, IsUrl, Length, Matches, MaxLength, ValidateBy, ValidateIf,
+} from 'class-validator';
 import { IsBoundedObject } from '../../common/validation/validators';
 
 export const EMAIL_TEMPLATES = [
@@ -11,22 +13,49 @@ export const EMAIL_TEMPLATES = [
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
+/** Subjects become a mail header: a line break would let a value add headers of its own. */
+const SINGLE_LINE = /^[^\r\n]*$/;
+
+const withoutTemplate: PropertyDecorator = ValidateBy({
+  name: 'withoutTemplate',
+  validator: {
+    validate: (_value, args) => (args?.object as EmailSendPayload).template === undefined,
+    defaultMessage: () => 'body cannot be combined with template: give a template and its data, or a subject and a body',
+  },
+});
+
+/**
+ * Either a template and its data, or a subject and a plain-text body (shown in the shared
+ * layout). With a template, `subject` replaces the template's own.
+ */
 export class EmailSendPayload {
-  @ApiProperty({ example: 'fan@example.com' })
+  @ApiProperty({ example: 'fan@example.com', format: 'email', maxLength: 254 })
   @IsEmail() @MaxLength(254)
   to: string;
 
-  @ApiProperty({ enum: EMAIL_TEMPLATES })
+  @ApiPropertyOptional({ enum: EMAIL_TEMPLATES, description: 'Required unless `subject` and `body` are given' })
+  @ValidateIf((payload: EmailSendPayload) => payload.body === undefined || payload.template !== undefined)
+  @IsDefined({ message: 'template is required unless subject and body are given' })
   @IsIn(EMAIL_TEMPLATES)
-  template: EmailTemplate;
+  template?: EmailTemplate;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Template variables (≤16 KB as JSON)' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Template variables (≤16 KB as JSON); required with `template`' })
+  @ValidateIf((payload: EmailSendPayload) => payload.template !== undefined || payload.data !== undefined)
+  @IsDefined({ message: 'data is required with template' })
   @IsBoundedObject(16_384)
-  data: Record<string, unknown>;
+  data?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional() @IsString() @Length(1, 200)
+  @ApiPropertyOptional({ maxLength: 200, description: 'One line; required with `body`' })
+  @ValidateIf((payload: EmailSendPayload) => payload.body !== undefined || payload.subject !== undefined)
+  @IsDefined({ message: 'subject is required with body' })
+  @IsString() @Length(1, 200)
+  @Matches(SINGLE_LINE, { message: 'subject must be a single line (no CR or LF)' })
   subject?: string;
+
+  @ApiPropertyOptional({ maxLength: 20_000, description: 'Plain text, instead of a template; shown escaped in the HTML part' })
+  @IsOptional() @IsString() @Length(1, 20_000)
+  @withoutTemplate
+  body?: string;
 }
 
 export class SmsSendPayload {
