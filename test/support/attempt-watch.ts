@@ -58,6 +58,40 @@ export class RunWatch {
   }
 }
 
+type AsyncMethod = (...args: never[]) => Promise<unknown>;
+type AsyncMethodName<T> = { [K in keyof T]: T[K] extends AsyncMethod ? K : never }[keyof T] & string;
+
+/**
+ * Notes how each call of one async method of a real instance ends (e.g. a stale app's
+ * `JobAttempts.fail` or `EffectJournal.record`); the method itself runs unchanged.
+ */
+export class CallWatch<T extends object> {
+  private readonly outcomes: (RunOutcome | undefined)[] = [];
+
+  constructor(instance: T, method: AsyncMethodName<T>) {
+    const original = (instance[method] as AsyncMethod).bind(instance);
+    const watched = (...args: never[]) => {
+      const index = this.outcomes.push(undefined) - 1;
+      const call = original(...args);
+      call.then(
+        (value) => (this.outcomes[index] = { settled: 'resolved', value: value as object }),
+        (error: unknown) => (this.outcomes[index] = { settled: 'rejected', error }),
+      );
+      return call;
+    };
+    Object.assign(instance, { [method]: watched });
+  }
+
+  get calls(): number {
+    return this.outcomes.length;
+  }
+
+  /** Resolves with how the nth call (1-based) ended, once it has. */
+  settled(nth = 1, timeoutMs = 15_000): Promise<RunOutcome> {
+    return waitFor(async () => this.outcomes[nth - 1], timeoutMs, `call ${nth} to end`);
+  }
+}
+
 export interface RecordSnapshot {
   status: string;
   result: object | null;
