@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { StaleAttemptError, TransientJobError } from '../../src/jobs/job-errors';
 import { PaymentGateway } from '../../src/payments/payment.gateway';
+import { JobRecords } from '../../src/persistence/job-records';
 import { EffectJournal } from '../../src/persistence/effect-journal';
 import { AttemptRef, JobAttempts } from '../../src/persistence/job-attempts';
 import { CallWatch, RunWatch, snapshot } from '../support/attempt-watch';
@@ -38,8 +39,11 @@ describe('Fencing: a worker that lost its claim writes nothing', () => {
     gates.push(held);
     return held;
   };
+  /** Records a test leaves unfinished: later tests' recovery (grace 0, same database) would run them. */
+  const unfinished: { app: TestApp; tenantId: string; jobId: string }[] = [];
   afterEach(async () => {
     for (const held of gates.splice(0)) held.open();
+    for (const { app, tenantId, jobId } of unfinished.splice(0)) await app.app.get(JobRecords).markCancelled(tenantId, jobId);
     await Promise.all(open.splice(0).map((app) => app.close().catch(() => undefined)));
   });
 
@@ -122,6 +126,7 @@ describe('Fencing: a worker that lost its claim writes nothing', () => {
     const api = await start({ env: { APP_ROLE: 'api', JOB_LEASE_MS: '200' } });
     const tenant = newTenant();
     const { body } = await api.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment('ord_two_owners')).expect(201);
+    unfinished.push({ app: api, tenantId: tenant.tenantId, jobId: body.id });
     const attempts = api.app.get(JobAttempts);
     const db = api.app.get(DataSource);
     expect(await attempts.claim(tenant.tenantId, body.id, 'worker-old', 1)).toMatchObject({ kind: 'claimed', fence: 1 });
