@@ -58,7 +58,7 @@ describe('Fencing: a worker that lost its claim writes nothing', () => {
     const staleRuns = new RunWatch(stale);
     const { body } = await stale.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment(orderId)).expect(201);
     const jobId: string = body.id;
-    await waitFor(async () => (staleStripe.calls.length === 1 ? true : undefined), 15_000, 'the first worker to call Stripe');
+    await waitFor(async () => (staleStripe.callsFor(orderId) === 1 ? true : undefined), 15_000, 'the first worker to call Stripe');
     await crashWorkers(stale);
     const survivor = await start({ redisPrefix: prefix, env: FAST, gateways: [{ provide: PaymentGateway, useValue: survivorStripe }] });
     const survivorRuns = new RunWatch(survivor);
@@ -97,7 +97,7 @@ describe('Fencing: a worker that lost its claim writes nothing', () => {
     survivorStripe.before = () => survivorHeld.wait;
     const { tenant, jobId, stale, staleRuns, survivor, survivorRuns, db } = await takeOver('ord_stale_step', staleStripe, survivorStripe);
     // The new attempt has claimed the job and is inside Stripe, its step not yet journalled.
-    await waitFor(async () => (survivorStripe.calls.length === 1 ? true : undefined), 20_000, 'the new attempt to call Stripe');
+    await waitFor(async () => (survivorStripe.callsFor('ord_stale_step') === 1 ? true : undefined), 20_000, 'the new attempt to call Stripe');
     const staleSteps = new CallWatch(stale.app.get(EffectJournal), 'record');
     const before = await snapshot(db, jobId);
     expect(before.record).toMatchObject({ status: 'active', fence: '2' });

@@ -55,7 +55,7 @@ describe('Leases: a live worker keeps its job; recovery waits for the grace peri
     const first = await start({ redisPrefix: prefix, env, gateways: [{ provide: PaymentGateway, useValue: firstStripe }] });
     const firstRuns = new RunWatch(first);
     const { body } = await first.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment(orderId)).expect(201);
-    await waitFor(async () => (firstStripe.calls.length === 1 ? true : undefined), 15_000, 'the first worker to call Stripe');
+    await waitFor(async () => (firstStripe.callsFor(orderId) === 1 ? true : undefined), 15_000, 'the first worker to call Stripe');
     const secondStripe = new FakeStripe();
     const second = await start({ redisPrefix: prefix, env, gateways: [{ provide: PaymentGateway, useValue: secondStripe }] });
     const secondRuns = new RunWatch(second);
@@ -95,8 +95,8 @@ describe('Leases: a live worker keeps its job; recovery waits for the grace peri
     expect((await snapshot(db, jobId)).record).toMatchObject({ status: 'completed', fence: '1' });
     expect(setup.firstRuns.completionsOf(jobId)).toBe(1);
     expect(setup.secondRuns.completionsOf(jobId)).toBe(0);
-    expect(setup.firstStripe.calls).toHaveLength(1);
-    expect(setup.secondStripe.calls).toHaveLength(0);
+    expect(setup.firstStripe.callsFor('ord_slow')).toBe(1);
+    expect(setup.secondStripe.callsFor('ord_slow')).toBe(0);
   });
 
   it('defers a job Bull hands to a second worker while the first one holds a live lease; it completes once', async () => {
@@ -120,7 +120,7 @@ describe('Leases: a live worker keeps its job; recovery waits for the grace peri
     }
     const redelivery = await setup.secondRuns.settled(jobId, 1, 20_000);
     expect(redelivery).toMatchObject({ settled: 'rejected', error: expect.any(JobDeferral) });
-    expect(setup.secondStripe.calls).toHaveLength(0);
+    expect(setup.secondStripe.callsFor('ord_redelivered')).toBe(0);
     expect(await snapshot(db, jobId)).toEqual(before); // the deferral used no attempt and wrote nothing
     const deferred = await secondQueue.getJob(jobId);
     expect(await deferred!.getState()).toBe('delayed');
@@ -135,8 +135,8 @@ describe('Leases: a live worker keeps its job; recovery waits for the grace peri
     expect((await snapshot(db, jobId)).record).toMatchObject({ status: 'completed', fence: '1', attempts: 1 });
     expect(setup.firstRuns.completionsOf(jobId)).toBe(1);
     expect(setup.secondRuns.completionsOf(jobId)).toBe(0);
-    expect(setup.firstStripe.calls).toHaveLength(1);
-    expect(setup.secondStripe.calls).toHaveLength(0);
+    expect(setup.firstStripe.callsFor('ord_redelivered')).toBe(1);
+    expect(setup.secondStripe.callsFor('ord_redelivered')).toBe(0);
   });
 
   it('leaves a just-submitted job that Redis lost alone during RECOVERY_GRACE_MS, and puts it back after', async () => {
