@@ -30,13 +30,14 @@ export class JobWorkers implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /**
-   * On shutdown (SIGTERM), takes no new jobs and waits for the running ones to finish. This runs
-   * before any onApplicationShutdown hook, so the Redis clients, the database pool and the
+   * On shutdown (SIGTERM), takes no new jobs and waits for the running ones to finish: Bull's
+   * close() does both (and is what Bull's own shutdown hook calls later, then a no-op). This
+   * runs before any onApplicationShutdown hook, so the Redis clients, the database pool and the
    * breakers a running job still needs are closed only after it has finished.
    */
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.config.runsWorkers) return;
     this.logger.log('Shutting down: waiting for running jobs to finish');
-    await Promise.all(this.queues.all().map(({ queue }) => queue.pause(true)));
+    await Promise.all(this.queues.all().map(({ queue }) => queue.close()));
   }
 }
