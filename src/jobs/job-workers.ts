@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { QUEUE_DEFINITIONS } from '../config/queues.config';
 import { QueueRegistry } from '../queue-store/queue-registry';
@@ -9,7 +9,7 @@ import { JobRunner } from './job-runner';
  * One catch-all processor per queue: Bull adds up the concurrency of named processors.
  */
 @Injectable()
-export class JobWorkers implements OnApplicationBootstrap {
+export class JobWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobWorkers.name);
 
   constructor(
@@ -27,5 +27,17 @@ export class JobWorkers implements OnApplicationBootstrap {
         .catch((error: unknown) => this.logger.error({ err: error, queue: name }, 'Worker stopped'));
       this.logger.log(`Worker attached to queue ${name} (concurrency ${concurrency})`);
     }
+  }
+
+  /**
+   * On shutdown (SIGTERM), takes no new jobs and waits for the running ones to finish: Bull's
+   * close() does both (and is what Bull's own shutdown hook calls later, then a no-op). This
+   * runs before any onApplicationShutdown hook, so the Redis clients, the database pool and the
+   * breakers a running job still needs are closed only after it has finished.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.config.runsWorkers) return;
+    this.logger.log('Shutting down: waiting for running jobs to finish');
+    await Promise.all(this.queues.all().map(({ queue }) => queue.close()));
   }
 }

@@ -14,7 +14,7 @@ describe('CircuitBreakers', () => {
       breaker: { errorThresholdPercentage: 50, volumeThreshold: 3, resetTimeoutMs, rollingWindowMs: 10_000 },
     });
   });
-  afterEach(() => breakers.onModuleDestroy());
+  afterEach(() => breakers.onApplicationShutdown());
 
   const failing = (error: Error) => () => Promise.reject(error);
   const outage = () => new TransientJobError('provider_unavailable', 'Stripe answered 503');

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import CircuitBreaker from 'opossum';
 import { classifyError } from '../job-definitions/job-errors';
 import { PROVIDERS, ProviderName } from '../job-definitions/provider-names';
@@ -35,7 +35,7 @@ const PROBE_IN_FLIGHT_RETRY_MS = 1_000;
  * proves the provider is up, so it passes through and counts as a success.
  */
 @Injectable()
-export class CircuitBreakers implements OnModuleDestroy {
+export class CircuitBreakers implements OnApplicationShutdown {
   private readonly logger = new Logger(CircuitBreakers.name);
   private readonly breakers = new Map<ProviderName, ProviderBreaker>();
 
@@ -62,7 +62,8 @@ export class CircuitBreakers implements OnModuleDestroy {
     return { provider, state: stateOf(entry.breaker), retryAfterMs: this.retryAfterMs(entry), failures, successes, rejects };
   }
 
-  onModuleDestroy(): void {
+  /** After JobWorkers has let running jobs finish (beforeApplicationShutdown): a shut breaker fails every call. */
+  onApplicationShutdown(): void {
     for (const { breaker } of this.breakers.values()) breaker.shutdown();
   }
 

@@ -1,9 +1,11 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { JOB_EVENTS, JobCompletedEvent } from '../../src/job-definitions/job-events';
+import { StaleAttemptError } from '../../src/job-definitions/job-errors';
 import { PaymentGateway } from '../../src/payments/payment.gateway';
+import { RunWatch, snapshot } from '../support/attempt-watch';
 import { FakeStripe, gate } from '../support/fake-stripe';
-import { appsClosedAfterEach } from '../support/app-lifecycle';
+import { appsClosedAfterEach, privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { paymentJob } from '../support/payloads';
 import { crashWorkers, deleteRedisKeys, newRedisPrefix, newTenant, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
@@ -28,10 +30,14 @@ function completionCounter(apps: TestApp[]): Map<string, number> {
   return counts;
 }
 
+
+// Recovery with a short grace re-adds every pending record of its database: this file has its own.
+privateDatabaseForThisFile();
+
 describe('Effect journal, leases and recovery', () => {
   const start = appsClosedAfterEach();
 
-  it('re-runs a job whose worker died after the provider call, without a second charge', async () => {
+  it('re-runs a job whose worker died after the provider call, without a second charge; the dead worker writes nothing', async () => {
     const prefix = newRedisPrefix();
     const dyingStripe = new FakeStripe();
     const answerLost = gate();
@@ -42,6 +48,7 @@ describe('Effect journal, leases and recovery', () => {
       await answerLost.wait;
     };
     const dying = await start({ redisPrefix: prefix, env: FAST, gateways: [{ provide: PaymentGateway, useValue: dyingStripe }] });
+    const dyingRuns = new RunWatch(dying);
     const tenant = newTenant();
     const { body } = await dying.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(paymentJob({ orderId: 'ord_crash' })).expect(201);
     await chargedOnce;
@@ -58,18 +65,16 @@ describe('Effect journal, leases and recovery', () => {
     expect(survivorStripe.charges.size).toBe(1);
     expect(job.result).toMatchObject({ paymentIntentId: dyingStripe.charges.get(dyingStripe.calls[0])!.paymentIntentId });
 
-    // The dead worker wakes up: its fence is stale, so it can write nothing.
-    answerLost.open();
+    // The dead worker wakes up with the charge's answer: its fence is stale, so it can write nothing.
     const db = survivor.app.get(DataSource);
-    await waitFor(async () => {
-      const [row] = await db.query(`SELECT fence FROM critical_jobs WHERE job_id = $1`, [body.id]);
-      return row ? row : undefined;
-    });
-    const [record] = await db.query(`SELECT status, fence FROM jobs WHERE id = $1`, [body.id]);
-    expect(record).toEqual({ status: 'completed', fence: '2' });
-    expect(await db.query(`SELECT step, fence FROM critical_jobs WHERE job_id = $1`, [body.id])).toEqual([
-      { step: 'payment_intent_confirmed', fence: '2' },
-    ]);
+    const before = await snapshot(db, body.id);
+    expect(before.record).toMatchObject({ status: 'completed', fence: '2' });
+    expect(before.journal).toMatchObject([{ step: 'payment_intent_confirmed', fence: '2' }]);
+    answerLost.open();
+    const stale = await dyingRuns.settled(body.id);
+    expect(await snapshot(db, body.id)).toEqual(before);
+    expect(dyingRuns.completionsOf(body.id)).toBe(0);
+    expect(stale).toMatchObject({ settled: 'rejected', error: expect.any(StaleAttemptError) });
   });
 
   it('resumes after a recorded step instead of repeating it', async () => {
@@ -103,6 +108,7 @@ describe('Effect journal, leases and recovery', () => {
 
     // Two jobs running on a worker and five waiting (submitted through an API-only process).
     const worker = await start({ redisPrefix: prefix, env: FAST, gateways: [{ provide: PaymentGateway, useValue: stripe }] });
+    const crashedRuns = new RunWatch(worker);
     const api = await start({ redisPrefix: prefix, env: { ...FAST, APP_ROLE: 'api' } });
     const submit = (app: TestApp, body: object) => app.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(body).expect(201);
     const active = [
@@ -122,11 +128,15 @@ describe('Effect journal, leases and recovery', () => {
     for (const id of [...active, ...waiting]) {
       expect(await waitForJobToFinish(restarted, tenant.user, id, 20_000)).toMatchObject({ status: 'completed' });
     }
+    // The crashed worker's two held attempts get their answers now: they must end refused, writing nothing.
+    const db = restarted.app.get(DataSource);
+    const before = await Promise.all(active.map((id) => snapshot(db, id)));
     held.open();
-    // Give the crashed worker's held attempts a chance to (wrongly) finish; they must not.
-    await waitFor(async () => (stripe.calls.length === 2 ? true : undefined));
-    await new Promise((resolve) => setImmediate(resolve));
+    const staleOutcomes = await Promise.all(active.map((id) => crashedRuns.settled(id)));
+    expect(await Promise.all(active.map((id) => snapshot(db, id)))).toEqual(before);
     for (const id of [...active, ...waiting]) expect(completions.get(id)).toBe(1);
+    for (const outcome of staleOutcomes) expect(outcome).toMatchObject({ settled: 'rejected', error: expect.any(StaleAttemptError) });
+    expect(stripe.calls).toHaveLength(2);
     expect(freshStripe.charges.size).toBe(7);
     expect(new Set(freshStripe.calls).size).toBe(7);
   });

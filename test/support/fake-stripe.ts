@@ -11,6 +11,8 @@ type Behaviour = (request: CreatePaymentIntent, idempotencyKey: string) => Promi
 export class FakeStripe extends PaymentGateway {
   readonly calls: string[] = [];
   readonly charges = new Map<string, PaymentIntentOutcome>();
+  /** The order of each payment call, in step with `calls`. */
+  readonly orders: string[] = [];
   /** Runs before the charge: throw to fail the call, hang to stall it. */
   before: Behaviour = async () => undefined;
   /** Runs after the charge, before the answer: hang here and the charge is made but its answer lost. */
@@ -18,6 +20,7 @@ export class FakeStripe extends PaymentGateway {
 
   async createPaymentIntent(request: CreatePaymentIntent, idempotencyKey: string): Promise<PaymentIntentOutcome> {
     this.calls.push(idempotencyKey);
+    this.orders.push(request.metadata?.orderId ?? '');
     const replay = this.charges.get(idempotencyKey);
     if (replay) return replay;
     await this.before(request, idempotencyKey);
@@ -33,8 +36,14 @@ export class FakeStripe extends PaymentGateway {
     return outcome;
   }
 
+  /** How many payment calls were made for the order. */
+  callsFor(orderId: string): number {
+    return this.orders.filter((order) => order === orderId).length;
+  }
+
   async createRefund(request: CreateRefund, idempotencyKey: string): Promise<RefundOutcome> {
     this.calls.push(idempotencyKey);
+    this.orders.push('');
     return { refundId: `re_fake_${idempotencyKey.length}`, status: 'succeeded', amount: request.amount ?? null };
   }
 }

@@ -1,0 +1,175 @@
+import { DataSource } from 'typeorm';
+import { StaleAttemptError, TransientJobError } from '../../src/job-definitions/job-errors';
+import { PaymentGateway } from '../../src/payments/payment.gateway';
+import { JobRecords } from '../../src/persistence/job-records';
+import { EffectJournal } from '../../src/persistence/effect-journal';
+import { AttemptRef, JobAttempts } from '../../src/persistence/job-attempts';
+import { CallWatch, RunWatch, snapshot } from '../support/attempt-watch';
+import { FakeStripe, gate } from '../support/fake-stripe';
+import { VALID_PAYLOADS } from '../support/payloads';
+import { crashWorkers, newRedisPrefix, newTenant, startTestApp, TestApp } from '../support/test-app';
+import { waitFor, waitForJobToFinish } from '../support/wait-for';
+import { privateDatabaseForThisFile } from '../support/app-lifecycle';
+
+/** Short locks and leases, so a worker taken for dead loses its job within a test. */
+const FAST = {
+  QUEUE_LOCK_DURATION_MS: '800',
+  QUEUE_STALLED_INTERVAL_MS: '300',
+  JOB_LEASE_MS: '800',
+  RECOVERY_INTERVAL_MS: '300',
+  RECOVERY_GRACE_MS: '0',
+};
+
+const payment = (orderId: string) => ({ type: 'payment-process', data: { ...VALID_PAYLOADS['payment-process'], orderId } });
+
+/**
+ * Each fence check on its own: a stale attempt meets exactly one of them, so the test of each
+ * goes red when that one check alone is taken away (the other cannot cover for it).
+ */
+
+// Recovery with a short grace re-adds every pending record of its database: this file has its own.
+privateDatabaseForThisFile();
+
+describe('Fencing: a worker that lost its claim writes nothing', () => {
+  const open: TestApp[] = [];
+  const start = async (...args: Parameters<typeof startTestApp>) => {
+    const app = await startTestApp(...args);
+    open.push(app);
+    return app;
+  };
+  const gates: ReturnType<typeof gate>[] = [];
+  /** A gate that is opened after the test at the latest: closing an app waits for its running jobs. */
+  const hold = () => {
+    const held = gate();
+    gates.push(held);
+    return held;
+  };
+  /** Records a test leaves unfinished: later tests' recovery (grace 0, same database) would run them. */
+  const unfinished: { app: TestApp; tenantId: string; jobId: string }[] = [];
+  afterEach(async () => {
+    for (const held of gates.splice(0)) held.open();
+    for (const { app, tenantId, jobId } of unfinished.splice(0)) await app.app.get(JobRecords).markCancelled(tenantId, jobId);
+    await Promise.all(open.splice(0).map((app) => app.close().catch(() => undefined)));
+  });
+
+  /**
+   * A payment whose first worker is stuck inside Stripe when it is taken for dead (its Bull
+   * workers stop, its lock and lease lapse), and a second app that takes the job over.
+   */
+  async function takeOver(orderId: string, staleStripe: FakeStripe, survivorStripe: FakeStripe) {
+    const prefix = newRedisPrefix();
+    const tenant = newTenant();
+    const stale = await start({ redisPrefix: prefix, env: FAST, gateways: [{ provide: PaymentGateway, useValue: staleStripe }] });
+    const staleRuns = new RunWatch(stale);
+    const { body } = await stale.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment(orderId)).expect(201);
+    const jobId: string = body.id;
+    await waitFor(async () => (staleStripe.callsFor(orderId) === 1 ? true : undefined), 15_000, 'the first worker to call Stripe');
+    await crashWorkers(stale);
+    const survivor = await start({ redisPrefix: prefix, env: FAST, gateways: [{ provide: PaymentGateway, useValue: survivorStripe }] });
+    const survivorRuns = new RunWatch(survivor);
+    return { tenant, jobId, stale, staleRuns, survivor, survivorRuns, db: survivor.app.get(DataSource) };
+  }
+
+  it('refuses the record write of a stale attempt whose Stripe call failed after the job was taken over (record fence alone)', async () => {
+    const staleStripe = new FakeStripe();
+    const timedOut = hold();
+    staleStripe.before = async () => {
+      await timedOut.wait;
+      throw new TransientJobError('provider_timeout', 'Stripe did not answer in time');
+    };
+    const { tenant, jobId, stale, staleRuns, survivor, db } = await takeOver('ord_stale_failure', staleStripe, new FakeStripe());
+    expect(await waitForJobToFinish(survivor, tenant.user, jobId, 20_000)).toMatchObject({ status: 'completed' });
+    const staleFailures = new CallWatch(stale.app.get(JobAttempts), 'fail');
+    const before = await snapshot(db, jobId);
+    expect(before.record).toMatchObject({ status: 'completed', fence: '2', error: null });
+
+    // The stale attempt's call fails now. No step is journalled, so the failure's record write
+    // (status, error, lease) is the only thing it tries, and only the record's fence refuses it.
+    timedOut.open();
+    const refusal = await staleFailures.settled();
+    const outcome = await staleRuns.settled(jobId);
+    expect(await snapshot(db, jobId)).toEqual(before);
+    expect(refusal).toMatchObject({ settled: 'rejected', error: expect.any(StaleAttemptError) });
+    expect(outcome).toMatchObject({ settled: 'rejected', error: expect.any(TransientJobError) });
+  });
+
+  it('refuses a stale attempt that journals a step the new attempt has not recorded yet (journal fence alone)', async () => {
+    const staleStripe = new FakeStripe();
+    const staleHeld = hold();
+    staleStripe.before = () => staleHeld.wait;
+    const survivorStripe = new FakeStripe();
+    const survivorHeld = hold();
+    survivorStripe.before = () => survivorHeld.wait;
+    const { tenant, jobId, stale, staleRuns, survivor, survivorRuns, db } = await takeOver('ord_stale_step', staleStripe, survivorStripe);
+    // The new attempt has claimed the job and is inside Stripe, its step not yet journalled.
+    await waitFor(async () => (survivorStripe.callsFor('ord_stale_step') === 1 ? true : undefined), 20_000, 'the new attempt to call Stripe');
+    const staleSteps = new CallWatch(stale.app.get(EffectJournal), 'record');
+    const before = await snapshot(db, jobId);
+    expect(before.record).toMatchObject({ status: 'active', fence: '2' });
+    expect(before.journal).toEqual([]);
+
+    // The stale attempt gets its charge's answer and tries to journal it under fence 1.
+    staleHeld.open();
+    const refusal = await staleSteps.settled();
+    const outcome = await staleRuns.settled(jobId);
+    expect(await snapshot(db, jobId)).toEqual(before);
+    expect(staleRuns.completionsOf(jobId)).toBe(0);
+    expect(refusal).toMatchObject({ settled: 'rejected', error: expect.any(StaleAttemptError) });
+    expect(outcome).toMatchObject({ settled: 'rejected', error: expect.any(StaleAttemptError) });
+
+    survivorHeld.open();
+    const job = await waitForJobToFinish(survivor, tenant.user, jobId, 20_000);
+    expect(job).toMatchObject({ status: 'completed', result: { paymentIntentId: 'pi_fake_1' } });
+    expect((await snapshot(db, jobId)).journal).toMatchObject([
+      { step: 'payment_intent_confirmed', fence: '2', details: { paymentIntentId: 'pi_fake_1' } },
+    ]);
+    expect(survivorRuns.completionsOf(jobId)).toBe(1);
+  });
+
+  /** One record claimed by two owners in turn: the first one's lease ran out, the second holds fence 2. */
+  async function twoOwners() {
+    const api = await start({ env: { APP_ROLE: 'api', JOB_LEASE_MS: '200' } });
+    const tenant = newTenant();
+    const { body } = await api.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment('ord_two_owners')).expect(201);
+    unfinished.push({ app: api, tenantId: tenant.tenantId, jobId: body.id });
+    const attempts = api.app.get(JobAttempts);
+    const db = api.app.get(DataSource);
+    expect(await attempts.claim(tenant.tenantId, body.id, 'worker-old', 1)).toMatchObject({ kind: 'claimed', fence: 1 });
+    expect(await attempts.claim(tenant.tenantId, body.id, 'worker-new', 2)).toMatchObject({ kind: 'leased' });
+    const second = await waitFor(async () => {
+      const claim = await attempts.claim(tenant.tenantId, body.id, 'worker-new', 2);
+      return claim.kind === 'claimed' ? claim : undefined;
+    });
+    expect(second.fence).toBe(2);
+    const stale: AttemptRef = { tenantId: tenant.tenantId, jobId: body.id, fence: 1 };
+    const current: AttemptRef = { ...stale, fence: 2 };
+    await attempts.progress(current, 40);
+    const before = await snapshot(db, body.id);
+    expect(before.record).toMatchObject({ status: 'active', fence: '2', attempts: 2, lease_owner: 'worker-new' });
+    return { attempts, db, jobId: body.id as string, stale, current, before };
+  }
+  const timeout = { type: 'provider_timeout', message: 'Stripe did not answer in time', permanent: false };
+
+  it("refuses a stale attempt's fail(); the newer attempt's state stays, and its own fail() writes", async () => {
+    const { attempts, db, jobId, stale, current, before } = await twoOwners();
+    await expect(attempts.fail(stale, 'failed', timeout)).rejects.toBeInstanceOf(StaleAttemptError);
+    expect(await snapshot(db, jobId)).toEqual(before);
+    await attempts.fail(current, 'delayed', timeout);
+    expect((await snapshot(db, jobId)).record).toMatchObject({ status: 'delayed', error: timeout, lease_owner: null });
+  });
+
+  it("refuses a stale attempt's defer(); the newer attempt's state stays, and its own defer() writes", async () => {
+    const { attempts, db, jobId, stale, current, before } = await twoOwners();
+    await expect(attempts.defer(stale)).rejects.toBeInstanceOf(StaleAttemptError);
+    expect(await snapshot(db, jobId)).toEqual(before);
+    await attempts.defer(current);
+    expect((await snapshot(db, jobId)).record).toMatchObject({ status: 'delayed', attempts: 1, lease_owner: null });
+  });
+
+  it("refuses a stale attempt's complete() and lease renewal", async () => {
+    const { attempts, db, jobId, stale, before } = await twoOwners();
+    await expect(attempts.complete(stale, { paymentIntentId: 'pi_stale' })).rejects.toBeInstanceOf(StaleAttemptError);
+    expect(await attempts.renewLease(stale)).toBe(false);
+    expect(await snapshot(db, jobId)).toEqual(before);
+  });
+});

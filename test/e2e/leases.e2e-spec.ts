@@ -1,0 +1,173 @@
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { JobDeferral } from '../../src/job-definitions/job-errors';
+import { JobRecovery } from '../../src/jobs/job-recovery';
+import { JobRunner } from '../../src/jobs/job-runner';
+import { PaymentGateway } from '../../src/payments/payment.gateway';
+import { JobRecords } from '../../src/persistence/job-records';
+import { QueueRegistry } from '../../src/queue-store/queue-registry';
+import { CallWatch, RunWatch, snapshot } from '../support/attempt-watch';
+import { FakeStripe, gate } from '../support/fake-stripe';
+import { VALID_PAYLOADS } from '../support/payloads';
+import { newRedisPrefix, newTenant, startTestApp, TestApp } from '../support/test-app';
+import { waitFor, waitForJobToFinish } from '../support/wait-for';
+import { privateDatabaseForThisFile } from '../support/app-lifecycle';
+
+const payment = (orderId: string) => ({ type: 'payment-process', data: { ...VALID_PAYLOADS['payment-process'], orderId } });
+
+/** Short Bull locks and a short lease, so a slow job outlives many leases within a test. */
+const SHORT_LEASE = {
+  QUEUE_LOCK_DURATION_MS: '800',
+  QUEUE_STALLED_INTERVAL_MS: '300',
+  JOB_LEASE_MS: '800',
+  RECOVERY_INTERVAL_MS: '300',
+  RECOVERY_GRACE_MS: '0',
+};
+
+
+// Recovery with a short grace re-adds every pending record of its database: this file has its own.
+privateDatabaseForThisFile();
+
+describe('Leases: a live worker keeps its job; recovery waits for the grace period', () => {
+  const open: TestApp[] = [];
+  const gates: ReturnType<typeof gate>[] = [];
+  const start = async (...args: Parameters<typeof startTestApp>) => {
+    const app = await startTestApp(...args);
+    open.push(app);
+    return app;
+  };
+  /** A gate opened after the test at the latest: closing an app waits for its running jobs. */
+  const hold = () => {
+    const held = gate();
+    gates.push(held);
+    return held;
+  };
+  /** Records a test leaves unfinished: later tests' recovery (grace 0, same database) would run them. */
+  const unfinished: { app: TestApp; tenantId: string; jobId: string }[] = [];
+  afterEach(async () => {
+    for (const held of gates.splice(0)) held.open();
+    for (const { app, tenantId, jobId } of unfinished.splice(0)) await app.app.get(JobRecords).markCancelled(tenantId, jobId);
+    await Promise.all(open.splice(0).map((app) => app.close().catch(() => undefined)));
+  });
+
+  /** A payment held inside the first worker's Stripe call, and a second worker app on the same Redis prefix. */
+  async function slowJobAndSecondWorker(orderId: string, env: Record<string, string>) {
+    const prefix = newRedisPrefix();
+    const tenant = newTenant();
+    const firstStripe = new FakeStripe();
+    const released = hold();
+    firstStripe.before = () => released.wait;
+    const first = await start({ redisPrefix: prefix, env, gateways: [{ provide: PaymentGateway, useValue: firstStripe }] });
+    const firstRuns = new RunWatch(first);
+    const { body } = await first.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment(orderId)).expect(201);
+    await waitFor(async () => (firstStripe.callsFor(orderId) === 1 ? true : undefined), 15_000, 'the first worker to call Stripe');
+    const secondStripe = new FakeStripe();
+    const second = await start({ redisPrefix: prefix, env, gateways: [{ provide: PaymentGateway, useValue: secondStripe }] });
+    const secondRuns = new RunWatch(second);
+    return {
+      tenant, jobId: body.id as string, released, first, firstStripe, firstRuns, second, secondStripe, secondRuns,
+      db: first.app.get(DataSource),
+    };
+  }
+
+  it('renews the lease of a job running for many lease periods, so a second worker handed the job defers it', async () => {
+    const setup = await slowJobAndSecondWorker('ord_slow', SHORT_LEASE);
+    const { tenant, jobId, db, second } = setup;
+    const secondRecovery = new CallWatch(second.app.get(JobRecovery), 'recoverPendingJobs');
+
+    // Five lease periods pass with the job inside Stripe while the second worker's recovery keeps looking.
+    await waitFor(
+      async () => {
+        const [{ running }] = await db.query(`SELECT now() - started_at > interval '4000 ms' AS running FROM jobs WHERE id = $1`, [jobId]);
+        return running && secondRecovery.calls >= 3 ? true : undefined;
+      },
+      20_000,
+      'the job to run for five lease periods',
+    );
+    // A second delivery of the same Bull job reaches the second worker's pipeline now.
+    const job = await second.app.get(QueueRegistry).get('money').getJob(jobId);
+    const redelivery = await second.app.get(JobRunner).run(job!).then(
+      (result) => result,
+      (error: unknown) => error,
+    );
+    expect(redelivery).toBeInstanceOf(JobDeferral);
+    expect((redelivery as JobDeferral).reason).toBe('another worker holds the job');
+    const [{ leaseLive }] = await db.query(`SELECT lease_expires_at > now() AS "leaseLive" FROM jobs WHERE id = $1`, [jobId]);
+    expect(leaseLive).toBe(true);
+
+    setup.released.open();
+    expect(await waitForJobToFinish(setup.first, tenant.user, jobId, 20_000)).toMatchObject({ status: 'completed', attempts: 1 });
+    expect((await snapshot(db, jobId)).record).toMatchObject({ status: 'completed', fence: '1' });
+    expect(setup.firstRuns.completionsOf(jobId)).toBe(1);
+    expect(setup.secondRuns.completionsOf(jobId)).toBe(0);
+    expect(setup.firstStripe.callsFor('ord_slow')).toBe(1);
+    expect(setup.secondStripe.callsFor('ord_slow')).toBe(0);
+  });
+
+  it('defers a job Bull hands to a second worker while the first one holds a live lease; it completes once', async () => {
+    // A lease far longer than Bull's lock: Bull redelivers well within it.
+    const setup = await slowJobAndSecondWorker('ord_redelivered', { ...SHORT_LEASE, JOB_LEASE_MS: '20000' });
+    const { tenant, jobId, db, first, second } = setup;
+    const firstQueue = first.app.get(QueueRegistry).get('money');
+    const secondQueue = second.app.get(QueueRegistry).get('money');
+    const before = await snapshot(db, jobId);
+    expect(before.record).toMatchObject({ status: 'active', fence: '1', attempts: 1 });
+
+    // The first worker takes no new jobs and loses Bull's lock (as when its Redis link hiccups):
+    // Bull's stall check puts the job back in line and the second worker takes it.
+    await firstQueue.pause(true, true);
+    const held = await firstQueue.getJob(jobId);
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      expect(await redis.del(held!.lockKey())).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
+    const redelivery = await setup.secondRuns.settled(jobId, 1, 20_000);
+    expect(redelivery).toMatchObject({ settled: 'rejected', error: expect.any(JobDeferral) });
+    expect(setup.secondStripe.callsFor('ord_redelivered')).toBe(0);
+    expect(await snapshot(db, jobId)).toEqual(before); // the deferral used no attempt and wrote nothing
+    const deferred = await secondQueue.getJob(jobId);
+    expect(await deferred!.getState()).toBe('delayed');
+    expect(deferred!.attemptsMade).toBe(0);
+
+    setup.released.open();
+    expect(await waitForJobToFinish(second, tenant.user, jobId, 20_000)).toMatchObject({ status: 'completed', attempts: 1 });
+    // The deferred delivery comes back now instead of after the lease: it finds the job done.
+    await deferred!.promote();
+    const rerun = await setup.secondRuns.settled(jobId, 2, 20_000);
+    expect(rerun).toMatchObject({ settled: 'resolved', value: { orderId: 'ord_redelivered', paymentIntentId: 'pi_fake_1' } });
+    expect((await snapshot(db, jobId)).record).toMatchObject({ status: 'completed', fence: '1', attempts: 1 });
+    expect(setup.firstRuns.completionsOf(jobId)).toBe(1);
+    expect(setup.secondRuns.completionsOf(jobId)).toBe(0);
+    expect(setup.firstStripe.callsFor('ord_redelivered')).toBe(1);
+    expect(setup.secondStripe.callsFor('ord_redelivered')).toBe(0);
+  });
+
+  it('leaves a just-submitted job that Redis lost alone during RECOVERY_GRACE_MS, and puts it back after', async () => {
+    const graceMs = 1500;
+    const api = await start({ env: { APP_ROLE: 'api', RECOVERY_GRACE_MS: String(graceMs) } });
+    const tenant = newTenant();
+    const { body } = await api.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment('ord_just_submitted')).expect(201);
+    unfinished.push({ app: api, tenantId: tenant.tenantId, jobId: body.id });
+    const queue = api.app.get(QueueRegistry).get('money');
+    const recovery = api.app.get(JobRecovery);
+    const db = api.app.get(DataSource);
+    // The record is written, its Bull job is gone: what a submission in flight looks like to recovery.
+    await (await queue.getJob(body.id))!.remove();
+    const age = async () => {
+      const [{ ms }] = await db.query(`SELECT EXTRACT(EPOCH FROM (now() - updated_at)) * 1000 AS ms FROM jobs WHERE id = $1`, [body.id]);
+      return Number(ms);
+    };
+
+    const early = await recovery.recoverPendingJobs();
+    expect(await age()).toBeLessThan(graceMs); // still inside the grace after the pass had ended
+    expect(early).not.toContain(body.id);
+    expect(await queue.getJob(body.id)).toBeNull();
+
+    await waitFor(async () => ((await age()) > graceMs ? true : undefined), 10_000, 'the record to outlive the grace');
+    expect(await recovery.recoverPendingJobs()).toContain(body.id);
+    const recovered = await queue.getJob(body.id);
+    expect(recovered?.data).toMatchObject({ tenantId: tenant.tenantId, type: 'payment-process', payload: { orderId: 'ord_just_submitted' } });
+  });
+});
