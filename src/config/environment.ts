@@ -17,6 +17,7 @@ export interface Environment extends ProviderEnvironment {
   APP_ROLE: AppRole;
   PORT: number;
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  LOG_FORMAT: LogFormat;
   DATABASE_URL: string;
   DATABASE_POOL_SIZE: number;
   REDIS_URL: string;
@@ -54,6 +55,10 @@ export interface Environment extends ProviderEnvironment {
  */
 export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-never-use-in-production';
 
+/** `auto`: readable lines in a development terminal, JSON everywhere else. */
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 const count = (fallback: number) => Joi.number().integer().min(1).default(fallback);
 
 const schema = Joi.object<Environment>({
@@ -67,6 +72,9 @@ const schema = Joi.object<Environment>({
   LOG_LEVEL: Joi.string()
     .valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')
     .default('info'),
+  LOG_FORMAT: Joi.string()
+    .valid(...LOG_FORMATS)
+    .default('auto'),
   DATABASE_URL: Joi.string()
     .uri({ scheme: ['postgres', 'postgresql'] })
     .default('postgres://postgres@127.0.0.1:5432/queue_service'),
