@@ -3,6 +3,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AppController } from './app.controller';
 import { BackgroundModule } from './background/background.module';
+import { ServiceCacheModule } from './cache/cache.module';
 import { AuthModule } from './common/auth/auth.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
@@ -21,6 +22,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     ConfigModule,
     LoggingModule,
     DatabaseModule,
+    ServiceCacheModule,
     BullRootModule,
     EventEmitterModule.forRoot(),
     ScheduleModule.forRoot(),

@@ -29,6 +29,8 @@ export class AppConfig {
   readonly requireNoEviction: boolean;
   readonly deadLetterRetentionDays: number;
   readonly schedules: Schedules;
+  /** How long queue lists and statuses are cached (0: not cached). */
+  readonly queueStatusCacheMs: number;
   readonly rateLimits: RateLimitConfig;
   /** Credentials and modes (live, sandbox, disabled) of Stripe, e-mail, SMS and Solana. */
   readonly providers: ProvidersConfig;
@@ -57,6 +59,7 @@ export class AppConfig {
     this.requireNoEviction = env.REDIS_REQUIRE_NOEVICTION;
     this.deadLetterRetentionDays = env.DLQ_RETENTION_DAYS;
     this.schedules = { idempotencyCleanup: env.IDEMPOTENCY_CLEANUP_CRON, dlqRetention: env.DLQ_RETENTION_CRON };
+    this.queueStatusCacheMs = env.QUEUE_STATUS_CACHE_MS;
     this.rateLimits = new RateLimitConfig(env);
     this.providers = new ProvidersConfig(env);
   }

@@ -47,6 +47,7 @@ export interface Environment extends ProviderEnvironment {
   API_RATE_LIMIT_JOBS_SUBMIT: number;
   API_RATE_LIMIT_ADMIN: number;
   API_RATE_LIMIT_OVERRIDE_CACHE_MS: number;
+  QUEUE_STATUS_CACHE_MS: number;
 }
 
 /**
@@ -121,6 +122,8 @@ const schema = Joi.object<Environment>({
   API_RATE_LIMIT_JOBS_SUBMIT: count(3_000),
   API_RATE_LIMIT_ADMIN: count(1_200),
   API_RATE_LIMIT_OVERRIDE_CACHE_MS: Joi.number().integer().min(0).default(30_000),
+  // Counts move with every job: short, and pause, resume and clear invalidate at once.
+  QUEUE_STATUS_CACHE_MS: Joi.number().integer().min(0).max(60_000).default(2_000),
   ...PROVIDER_ENVIRONMENT_SCHEMA,
 });
 

@@ -2,6 +2,8 @@ import { Injectable, Logger, ServiceUnavailableException, UnprocessableEntityExc
 import type { Job, JobOptions } from 'bull';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { queueCacheKeys } from '../cache/cache-keys';
+import { ServiceCache } from '../cache/service-cache';
 import type { FieldProblem } from '../common/errors/validation-details';
 import { AppConfig } from '../config/app-config';
 import { TenantScope } from '../database/tenant-scope';
@@ -55,6 +57,7 @@ export class JobEnqueuer {
     private readonly queues: QueueRegistry,
     private readonly idempotency: IdempotencyService,
     private readonly records: JobRecords,
+    private readonly cache: ServiceCache,
   ) {}
 
   /** `id` fixes the job id for submissions that must come out the same when repeated (follow-ups, ticks). */
@@ -120,6 +123,8 @@ export class JobEnqueuer {
       await this.rollBack(tenantId, fresh, added);
       throw new ServiceUnavailableException('The queue is unavailable; nothing was enqueued, try again');
     }
+    const changedQueues = new Set(fresh.map((job) => job.summary.queue));
+    await this.cache.invalidate(...[...changedQueues].flatMap(queueCacheKeys));
     for (const job of fresh) {
       const { id, type, queue } = job.summary;
       this.logger.log({ jobId: id, type, queue, tenantId, origin: job.envelope.origin, traceId: traceIdOf(job.envelope.traceparent) }, 'Job enqueued');
