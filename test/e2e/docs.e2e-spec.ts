@@ -50,6 +50,8 @@ const ROUTES: [method: string, path: string, open: boolean][] = [
   ['post', '/rate-limits/reset/{key}', false],
   ['post', '/rate-limits/emergency-stop', false],
   ['post', '/rate-limits/resume', false],
+  ['get', '/cache/stats', false],
+  ['delete', '/cache/flush', false],
 ];
 
 describe('API documentation', () => {
