@@ -3,6 +3,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AppController } from './app.controller';
 import { BackgroundModule } from './background/background.module';
+import { ServiceCacheModule } from './cache/cache.module';
 import { AuthModule } from './common/auth/auth.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
@@ -22,6 +23,7 @@ import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
     ConfigModule,
     LoggingModule,
     DatabaseModule,
+    ServiceCacheModule,
     BullRootModule,
     EventEmitterModule.forRoot(),
     ScheduleModule.forRoot(),

@@ -13,6 +13,7 @@ const LAYERS: string[][] = [
   ['config'],
   ['common/auth', 'common/logging', 'common/rate-limit', 'common/scheduling'],
   ['database'],
+  ['cache'],
   ['monitoring'],
   ['dead-letters', 'idempotency'],
   ['persistence'],

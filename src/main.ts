@@ -1,3 +1,5 @@
+// First: the tracing instrumentations must be in place before http, pg and ioredis are loaded.
+import './tracing';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';

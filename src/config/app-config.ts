@@ -1,7 +1,7 @@
 import type { JobType } from '../job-definitions/job-types';
 import { ProvidersConfig } from './providers.config';
 import { RateLimitConfig } from './rate-limits.config';
-import { AppRole, Environment, NodeEnv } from './environment';
+import { AppRole, Environment, LogFormat, NodeEnv } from './environment';
 import { resolveRetryStrategies, RetryStrategy } from './retry-strategies.config';
 import type { Schedules } from './schedules.config';
 
@@ -12,6 +12,7 @@ export class AppConfig {
   readonly appRole: AppRole;
   readonly port: number;
   readonly logLevel: Environment['LOG_LEVEL'];
+  readonly logFormat: LogFormat;
   readonly swaggerEnabled: boolean;
   /** Where clients reach the API; the OpenAPI document's server. */
   readonly publicUrl: string;
@@ -28,6 +29,8 @@ export class AppConfig {
   readonly requireNoEviction: boolean;
   readonly deadLetterRetentionDays: number;
   readonly schedules: Schedules;
+  /** How long queue lists and statuses are cached (0: not cached). */
+  readonly queueStatusCacheMs: number;
   readonly rateLimits: RateLimitConfig;
   /** Credentials and modes (live, sandbox, disabled) of Stripe, e-mail, SMS and Solana. */
   readonly providers: ProvidersConfig;
@@ -38,6 +41,7 @@ export class AppConfig {
     this.appRole = env.APP_ROLE;
     this.port = env.PORT;
     this.logLevel = env.LOG_LEVEL;
+    this.logFormat = env.LOG_FORMAT;
     this.swaggerEnabled = env.SWAGGER_ENABLED;
     this.publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
     this.database = { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE };
@@ -55,6 +59,7 @@ export class AppConfig {
     this.requireNoEviction = env.REDIS_REQUIRE_NOEVICTION;
     this.deadLetterRetentionDays = env.DLQ_RETENTION_DAYS;
     this.schedules = { idempotencyCleanup: env.IDEMPOTENCY_CLEANUP_CRON, dlqRetention: env.DLQ_RETENTION_CRON };
+    this.queueStatusCacheMs = env.QUEUE_STATUS_CACHE_MS;
     this.rateLimits = new RateLimitConfig(env);
     this.providers = new ProvidersConfig(env);
   }

@@ -17,6 +17,7 @@ export interface Environment extends ProviderEnvironment {
   APP_ROLE: AppRole;
   PORT: number;
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  LOG_FORMAT: LogFormat;
   DATABASE_URL: string;
   DATABASE_POOL_SIZE: number;
   REDIS_URL: string;
@@ -46,6 +47,7 @@ export interface Environment extends ProviderEnvironment {
   API_RATE_LIMIT_JOBS_SUBMIT: number;
   API_RATE_LIMIT_ADMIN: number;
   API_RATE_LIMIT_OVERRIDE_CACHE_MS: number;
+  QUEUE_STATUS_CACHE_MS: number;
 }
 
 /**
@@ -53,6 +55,10 @@ export interface Environment extends ProviderEnvironment {
  * Production refuses to start without a real secret.
  */
 export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-never-use-in-production';
+
+/** `auto`: readable lines in a development terminal, JSON everywhere else. */
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const count = (fallback: number) => Joi.number().integer().min(1).default(fallback);
 
@@ -67,6 +73,9 @@ const schema = Joi.object<Environment>({
   LOG_LEVEL: Joi.string()
     .valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')
     .default('info'),
+  LOG_FORMAT: Joi.string()
+    .valid(...LOG_FORMATS)
+    .default('auto'),
   DATABASE_URL: Joi.string()
     .uri({ scheme: ['postgres', 'postgresql'] })
     .default('postgres://postgres@127.0.0.1:5432/queue_service'),
@@ -113,6 +122,8 @@ const schema = Joi.object<Environment>({
   API_RATE_LIMIT_JOBS_SUBMIT: count(3_000),
   API_RATE_LIMIT_ADMIN: count(1_200),
   API_RATE_LIMIT_OVERRIDE_CACHE_MS: Joi.number().integer().min(0).default(30_000),
+  // Counts move with every job: short, and pause, resume and clear invalidate at once.
+  QUEUE_STATUS_CACHE_MS: Joi.number().integer().min(0).max(60_000).default(2_000),
   ...PROVIDER_ENVIRONMENT_SCHEMA,
 });
 

@@ -15,6 +15,11 @@ export interface JobEnvelope {
   /** The job whose completion enqueued this one. */
   parentJobId?: string;
   idempotencyKey?: string;
+  /**
+   * W3C trace context of the submission (the request, or the parent attempt of a follow-up):
+   * every attempt's span is its child, so a retry an hour later joins the same trace.
+   */
+  traceparent?: string;
   /** Set by the runner at the first failure of a Redis-only job (persisted jobs keep it in PG). */
   firstFailedAt?: string;
 }

@@ -2,6 +2,8 @@ import { Injectable, Logger, ServiceUnavailableException, UnprocessableEntityExc
 import type { Job, JobOptions } from 'bull';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { queueCacheKeys } from '../cache/cache-keys';
+import { ServiceCache } from '../cache/service-cache';
 import type { FieldProblem } from '../common/errors/validation-details';
 import { AppConfig } from '../config/app-config';
 import { TenantScope } from '../database/tenant-scope';
@@ -13,6 +15,7 @@ import type { JobSummary } from './dto/job-views.dto';
 import type { SubmitJobRequest } from './dto/submit-job.dto';
 import type { JobEnvelope, JobOrigin } from '../job-definitions/job-envelope';
 import { retryOptionsFor } from './job-options';
+import { inSpan, traceIdOf, traceparentForNewJob } from './job-tracing';
 import { BULL_PRIORITY, JobStatus } from '../job-definitions/job-status';
 import { JOB_TYPES } from '../job-definitions/job-types';
 
@@ -54,6 +57,7 @@ export class JobEnqueuer {
     private readonly queues: QueueRegistry,
     private readonly idempotency: IdempotencyService,
     private readonly records: JobRecords,
+    private readonly cache: ServiceCache,
   ) {}
 
   /** `id` fixes the job id for submissions that must come out the same when repeated (follow-ups, ticks). */
@@ -73,6 +77,7 @@ export class JobEnqueuer {
       ...(userId ? { createdBy: userId } : {}),
       ...(parentJobId ? { parentJobId } : {}),
       ...(idempotencyKey ? { idempotencyKey } : {}),
+      traceparent: traceparentForNewJob(),
     };
     const planned: PlannedJob = {
       summary: { id, queue: definition.queue, type: request.type, status },
@@ -100,7 +105,11 @@ export class JobEnqueuer {
     return planned;
   }
 
-  async enqueue(tenantId: string, planned: PlannedJob[]): Promise<EnqueueOutcome[]> {
+  enqueue(tenantId: string, planned: PlannedJob[]): Promise<EnqueueOutcome[]> {
+    return inSpan('job.enqueue', { 'job.count': planned.length }, () => this.recordAndAdd(tenantId, planned));
+  }
+
+  private async recordAndAdd(tenantId: string, planned: PlannedJob[]): Promise<EnqueueOutcome[]> {
     const outcomes = await this.scope.run(tenantId, (manager) => this.recordIn(manager, tenantId, planned));
     const fresh = planned.filter((_, index) => outcomes[index].created);
     const added: Job<JobEnvelope>[] = [];
@@ -113,6 +122,12 @@ export class JobEnqueuer {
       this.logger.error({ err: error, tenantId }, 'Redis refused jobs; rolling the submission back');
       await this.rollBack(tenantId, fresh, added);
       throw new ServiceUnavailableException('The queue is unavailable; nothing was enqueued, try again');
+    }
+    const changedQueues = new Set(fresh.map((job) => job.summary.queue));
+    await this.cache.invalidate(...[...changedQueues].flatMap(queueCacheKeys));
+    for (const job of fresh) {
+      const { id, type, queue } = job.summary;
+      this.logger.log({ jobId: id, type, queue, tenantId, origin: job.envelope.origin, traceId: traceIdOf(job.envelope.traceparent) }, 'Job enqueued');
     }
     return outcomes;
   }

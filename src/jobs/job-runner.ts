@@ -21,6 +21,7 @@ import {
 import { JOB_EVENTS, JobCompletedEvent, JobEventBase, JobFailedEvent } from '../job-definitions/job-events';
 import { JobContext } from '../job-definitions/job-handler';
 import { JobHandlerRegistry } from './job-handler-registry';
+import { AttemptOutcome, inAttemptSpan, inSpan } from './job-tracing';
 import { JOB_TYPES, JobType, payloadClassOf, PayloadOf, providerOf } from '../job-definitions/job-types';
 import { LeaseKeeper } from './lease-keeper';
 import { OutboxRelay } from './outbox-relay';
@@ -79,15 +80,19 @@ export class JobRunner {
     // A repeatable job of a persisted type is a schedule's tick: it becomes a job of its own.
     if (job.opts.repeat && JOB_TYPES[job.data.type].persisted) return this.ticks.submit(job);
     const delivery = this.describe(job);
-    let success: Success;
-    try {
-      success = await this.attempt(job, delivery);
-    } catch (error) {
-      await this.recordFailure(job, delivery, error);
-      throw error;
-    }
-    if (success.completedNow) this.afterCompletion(delivery, success.result);
-    return success.result;
+    return inAttemptSpan(delivery, job.data.traceparent, async (trace) => {
+      let success: Success;
+      try {
+        success = await this.attempt(job, delivery);
+      } catch (error) {
+        trace.outcome(await this.recordFailure(job, delivery, error));
+        throw error;
+      }
+      trace.outcome(success.completedNow ? 'completed' : 'already-completed');
+      if (success.completedNow) this.afterCompletion(delivery, success.result);
+      else this.logger.log('Job was completed earlier; its stored result answers');
+      return success.result;
+    });
   }
 
   private async attempt(job: Job<JobEnvelope>, delivery: Delivery): Promise<Success> {
@@ -167,7 +172,7 @@ export class JobRunner {
       },
       step: async <T extends object>(name: string, work: () => Promise<T>): Promise<T> => {
         if (steps.has(name)) return steps.get(name) as T;
-        const outcome = await work();
+        const outcome = await inSpan(`job.step ${name}`, { 'job.step': name, 'job.provider': providerOf(type) ?? 'none' }, work);
         if (delivery.ref) await this.journal.record(delivery.ref, name, outcome);
         steps.set(name, outcome);
         return outcome;
@@ -180,11 +185,13 @@ export class JobRunner {
         delivery.followUps.set(followUp.name, await this.followUps.plan(delivery, followUp));
       },
     };
+    this.logger.log({ maxAttempts: delivery.maxAttempts }, 'Job started');
     this.emit(JOB_EVENTS.started, this.eventBase(delivery));
     try {
       const typed = plainToInstance(payloadClassOf(type), payload) as PayloadOf<typeof type>;
       const handler = this.handlers.get(type);
-      return await this.providers.run(providerOf(type), () => handler.execute(typed, context));
+      const handle = () => inSpan(`job.handle ${type}`, { 'job.id': delivery.jobId, 'job.type': type }, () => handler.execute(typed, context));
+      return await this.providers.run(providerOf(type), handle);
     } finally {
       lease?.stop();
     }
@@ -211,6 +218,7 @@ export class JobRunner {
   private afterCompletion(delivery: Delivery, result: object): void {
     if (delivery.followUps.size) this.relay.wake();
     const event: JobCompletedEvent = { ...this.eventBase(delivery), durationMs: Date.now() - delivery.startedAt, result };
+    this.logger.log({ durationMs: event.durationMs, followUps: delivery.followUps.size }, 'Job completed');
     this.emit(JOB_EVENTS.completed, event);
   }
 
@@ -218,32 +226,33 @@ export class JobRunner {
    * Books a failed attempt. Bookkeeping errors are logged, never thrown: the original error
    * must reach Bull, which retries by the job's strategy (see retry-backoff.ts).
    */
-  private async recordFailure(job: Job<JobEnvelope>, delivery: Delivery, error: unknown): Promise<void> {
+  private async recordFailure(job: Job<JobEnvelope>, delivery: Delivery, error: unknown): Promise<AttemptOutcome> {
     try {
       if (error instanceof StaleAttemptError || error instanceof JobAlreadyFinishedError) {
         job.discard();
         this.logger.warn({ jobId: delivery.jobId, reason: error.message }, 'Attempt abandoned');
-        return;
+        return 'abandoned';
       }
       if (error instanceof JobDeferral) {
         // Bull adds one to attemptsMade on every failure; a deferral is not an attempt.
         job.attemptsMade -= 1;
         if (delivery.ref) await this.attempts.defer(delivery.ref);
-        this.logger.debug({ jobId: delivery.jobId, delayMs: error.delayMs, reason: error.reason }, 'Job deferred');
-        return;
+        this.logger.log({ jobId: delivery.jobId, delayMs: error.delayMs, reason: error.reason }, 'Job deferred');
+        return 'deferred';
       }
-      await this.recordFailedAttempt(job, delivery, error);
+      return await this.recordFailedAttempt(job, delivery, error);
     } catch (bookkeeping) {
       if (bookkeeping instanceof StaleAttemptError) {
         job.discard();
         this.logger.warn({ jobId: delivery.jobId, reason: bookkeeping.message }, 'Attempt abandoned');
-        return;
+        return 'abandoned';
       }
       this.logger.error({ err: bookkeeping, jobId: delivery.jobId }, 'Could not record the failed attempt');
+      return 'failed';
     }
   }
 
-  private async recordFailedAttempt(job: Job<JobEnvelope>, delivery: Delivery, error: unknown): Promise<void> {
+  private async recordFailedAttempt(job: Job<JobEnvelope>, delivery: Delivery, error: unknown): Promise<AttemptOutcome> {
     const classified: ClassifiedError = classifyError(error);
     const cancelled = error instanceof JobCancelledError || (await this.cancellations.isRequested(delivery.jobId));
     const final = cancelled || classified.permanent || delivery.attempt >= delivery.maxAttempts;
@@ -282,6 +291,7 @@ export class JobRunner {
       cancelled,
     };
     this.emit(JOB_EVENTS.failed, event);
+    return cancelled ? 'cancelled' : final ? 'failed' : 'retrying';
   }
 
   /** Redis-only jobs keep their first failure time in their Bull data. */

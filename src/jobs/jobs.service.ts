@@ -1,5 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import type { Job, JobOptions } from 'bull';
+import { queueCacheKeys } from '../cache/cache-keys';
+import { ServiceCache } from '../cache/service-cache';
 import type { AuthUser } from '../common/auth/auth-user';
 import { ValidationFailedException } from '../common/errors/error-response';
 import { AppConfig } from '../config/app-config';
@@ -11,6 +13,7 @@ import type { JobSummary, JobView } from './dto/job-views.dto';
 import type { JobEnvelope } from '../job-definitions/job-envelope';
 import { EnqueueOutcome, JobEnqueuer, Submitter } from './job-enqueuer';
 import { retryOptionsFor } from './job-options';
+import { traceparentForNewJob } from './job-tracing';
 import { BULL_PRIORITY } from '../job-definitions/job-status';
 import { duplicateKeyProblems, validatePayload } from './job-submissions';
 import { isPersistedQueue, JOB_TYPES, JobType } from '../job-definitions/job-types';
@@ -38,6 +41,7 @@ export class JobsService {
     private readonly records: JobRecords,
     private readonly cancellations: CancellationFlags,
     private readonly enqueuer: JobEnqueuer,
+    private readonly cache: ServiceCache,
   ) {}
 
   async submit(user: AuthUser, request: SubmitJobRequest): Promise<Submission> {
@@ -91,7 +95,12 @@ export class JobsService {
     const record = definition.persisted ? await this.records.find(tenantId, jobId) : null;
     const idempotencyKey = stale?.data.idempotencyKey ?? record?.idempotencyKey ?? request.idempotencyKey ?? undefined;
     const { firstFailedAt: _previousFailure, ...previous } = stale?.data ?? { tenantId, type, payload: request.data };
-    const envelope: JobEnvelope = { ...previous, ...(idempotencyKey ? { idempotencyKey } : {}) };
+    // A retry joins the job's trace while Bull still holds it, else the trace of the request that asks.
+    const envelope: JobEnvelope = {
+      ...previous,
+      traceparent: previous.traceparent ?? traceparentForNewJob(),
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+    };
     const options: JobOptions = {
       ...retryOptionsFor(this.config, type, stale?.opts.attempts ?? record?.maxAttempts),
       priority: stale?.opts.priority ?? record?.priority ?? BULL_PRIORITY.normal,
@@ -117,6 +126,7 @@ export class JobsService {
       }]);
     }
     await queue.add(type, envelope, options);
+    await this.cache.invalidate(...queueCacheKeys(definition.queue));
     return { id: jobId, queue: definition.queue, type, status: 'waiting' };
   }
 
@@ -134,6 +144,7 @@ export class JobsService {
     const job = await this.queues.get(current.queue).getJob(id);
     if (current.status !== 'active' && (await this.tryRemove(job))) {
       if (persisted) await this.records.markCancelled(user.tenantId, id);
+      await this.cache.invalidate(...queueCacheKeys(current.queue));
       return { ...summary, status: 'cancelled', cancelRequested: false };
     }
     await this.cancellations.request(id);

@@ -1,6 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { JobStatus as BullState } from 'bull';
+import { CACHE_KEYS, queueCacheKeys } from '../cache/cache-keys';
+import { ServiceCache } from '../cache/service-cache';
 import { AuthUser, isAdmin } from '../common/auth/auth-user';
+import { AppConfig } from '../config/app-config';
 import type { JobPage } from '../jobs/dto/job-views.dto';
 import type { JobStatus } from '../job-definitions/job-status';
 import { isPersistedQueue } from '../job-definitions/job-types';
@@ -31,6 +34,8 @@ export class QueuesService implements OnApplicationBootstrap {
     private readonly queues: QueueRegistry,
     private readonly records: JobRecords,
     private readonly queueRecords: QueueRecords,
+    private readonly cache: ServiceCache,
+    private readonly config: AppConfig,
   ) {}
 
   /** Redis keeps nothing across a restart here, so the paused state on record is put back. */
@@ -42,10 +47,16 @@ export class QueuesService implements OnApplicationBootstrap {
   }
 
   list(): Promise<QueueStatusView[]> {
-    return Promise.all(this.queues.all().map(({ name }) => this.status(name)));
+    return this.cache.getOrLoad(CACHE_KEYS.queueList, this.config.queueStatusCacheMs, () =>
+      Promise.all(this.queues.all().map(({ name }) => this.currentStatus(name))),
+    );
   }
 
-  async status(name: QueueName): Promise<QueueStatusView> {
+  status(name: QueueName): Promise<QueueStatusView> {
+    return this.cache.getOrLoad(CACHE_KEYS.queueStatus(name), this.config.queueStatusCacheMs, () => this.currentStatus(name));
+  }
+
+  private async currentStatus(name: QueueName): Promise<QueueStatusView> {
     const queue = this.queues.get(name);
     const [paused, counts] = await Promise.all([queue.isPaused(), queue.getJobCounts()]);
     const { waiting, active, delayed, completed, failed } = counts;
@@ -73,13 +84,13 @@ export class QueuesService implements OnApplicationBootstrap {
   async pause(name: QueueName): Promise<QueueStatusView> {
     await this.queues.get(name).pause();
     await this.queueRecords.markPaused(name);
-    return this.status(name);
+    return this.changed(name);
   }
 
   async resume(name: QueueName): Promise<QueueStatusView> {
     await this.queues.get(name).resume();
     await this.queueRecords.markResumed(name);
-    return this.status(name);
+    return this.changed(name);
   }
 
   /**
@@ -95,7 +106,14 @@ export class QueuesService implements OnApplicationBootstrap {
     }
     removed.push(...(await this.removeDelayedExceptRepeatable(queue)));
     if (isPersistedQueue(name)) await this.records.markCancelledAcrossTenants(removed);
+    await this.cache.invalidate(...queueCacheKeys(name));
     return { name, removed: removed.length };
+  }
+
+  /** After a change through the API: every process reads this queue afresh. */
+  private async changed(name: QueueName): Promise<QueueStatusView> {
+    await this.cache.invalidate(...queueCacheKeys(name));
+    return this.currentStatus(name);
   }
 
   private async removeDelayedExceptRepeatable(queue: JobQueue): Promise<string[]> {

@@ -51,6 +51,8 @@ const ROUTES: [method: string, path: string, open: boolean][] = [
   ['post', '/rate-limits/emergency-stop', false],
   ['post', '/rate-limits/resume', false],
   ['post', '/webhooks/stripe', true],
+  ['get', '/cache/stats', false],
+  ['delete', '/cache/flush', false],
 ];
 
 describe('API documentation', () => {

@@ -4,7 +4,7 @@ import { auth, submitOk } from '../support/job-requests';
 import { DECLINED_PAYMENT } from '../support/payloads';
 import { expectQueueStatus } from '../support/queue-state';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
-import { waitForQueuesIdle } from '../support/wait-for';
+import { waitFor, waitForQueuesIdle } from '../support/wait-for';
 
 const QUEUES = ['money', 'communication', 'background'] as const;
 
@@ -51,9 +51,13 @@ describe('Queues', () => {
       const before = (await test.http().get('/queues/money/status').set(auth(tenant.user)).expect(200)).body.counts;
       await submitOk(test, tenant.user, 'payment-process');
       await submitOk(test, tenant.user, 'payment-process', DECLINED_PAYMENT);
-      // Counted once Bull has filed both jobs (the record is final a moment earlier).
+      // Counted once Bull has filed both jobs (the record is final a moment earlier), and seen once
+      // the cached status (QUEUE_STATUS_CACHE_MS) has expired: workers' progress does not invalidate it.
       await waitForQueuesIdle(test, ['money']);
-      const after = (await test.http().get('/queues/money/status').set(auth(tenant.user)).expect(200)).body.counts;
+      const after = await waitFor(async () => {
+        const counts = (await test.http().get('/queues/money/status').set(auth(tenant.user)).expect(200)).body.counts;
+        return counts.completed === before.completed + 1 ? counts : undefined;
+      }, 5_000, 'the completed count');
       expect(after.completed).toBe(before.completed + 1);
       expect(after.failed).toBe(before.failed + 1);
     });

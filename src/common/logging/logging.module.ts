@@ -1,29 +1,56 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../../config/app-config';
+import { currentJobLogFields } from './job-log-context';
 
-/** Structured logs with a request id on every line; credentials are redacted. */
+/**
+ * Structured logs: one line per request (with its request id) and per job event (with the
+ * job's id, type, queue, tenant, attempt and trace id, see job-log-context.ts); credentials
+ * are redacted. JSON, or readable single lines in a development terminal.
+ */
 export const LoggingModule = LoggerModule.forRootAsync({
   inject: [AppConfig],
-  useFactory: (config: AppConfig) => ({
-    pinoHttp: {
-      level: config.logLevel,
-      // Set by assignRequestId, which runs first; the fallback covers apps configured without it.
-      genReqId: (request: IncomingMessage) => request.id ?? randomUUID(),
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.token'],
-        censor: '[redacted]',
+  useFactory: (config: AppConfig) => {
+    const pretty = wantsPrettyLogs(config);
+    return {
+      pinoHttp: {
+        level: config.logLevel,
+        // Set by assignRequestId, which runs first; the fallback covers apps configured without it.
+        genReqId: (request: IncomingMessage) => request.id ?? randomUUID(),
+        // On every line written while the request is served, not only on its closing line.
+        customProps: (request: IncomingMessage) => ({ requestId: request.id }),
+        customSuccessMessage: (request: IncomingMessage, response: ServerResponse) =>
+          `${request.method} ${request.url} ${response.statusCode}`,
+        customErrorMessage: (request: IncomingMessage, response: ServerResponse) =>
+          `${request.method} ${request.url} ${response.statusCode}`,
+        mixin: () => currentJobLogFields(),
+        redact: {
+          paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.token'],
+          censor: '[redacted]',
+        },
+        autoLogging: { ignore: (request: IncomingMessage) => /^\/(health|metrics)(\/|\?|$)/.test(request.url ?? '') },
+        transport: pretty
+          ? {
+              target: 'pino-pretty',
+              options: {
+                singleLine: true,
+                colorize: Boolean(process.stdout.isTTY),
+                translateTime: 'SYS:HH:MM:ss.l',
+                // The request line's message says method, path and status; the rest stays in JSON logs.
+                ignore: 'pid,hostname,req,res',
+              },
+            }
+          : undefined,
       },
-      autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith('/health') ?? false },
-      transport: wantsPrettyLogs(config) ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
-    },
-  }),
+    };
+  },
 });
 
-/** Readable lines for a developer at a terminal; JSON everywhere else (and where pino-pretty is not installed). */
+/** Readable lines for a developer at a terminal (or when asked for); JSON everywhere else and where pino-pretty is absent. */
 function wantsPrettyLogs(config: AppConfig): boolean {
-  if (config.nodeEnv !== 'development' || !process.stdout.isTTY) return false;
+  if (config.logFormat === 'json') return false;
+  if (config.logFormat === 'auto' && (config.nodeEnv !== 'development' || !process.stdout.isTTY)) return false;
   try {
     require.resolve('pino-pretty');
     return true;

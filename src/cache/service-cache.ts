@@ -1,0 +1,102 @@
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import { AppConfig } from '../config/app-config';
+import { RedisClient } from '../database/redis.provider';
+
+/** A cache read that Redis cannot answer in time is a miss: the source answers instead. */
+const CACHE_READ_TIMEOUT_MS = 250;
+const STATS_KEY = 'cache-stats';
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  keys: number;
+}
+
+/**
+ * What is read often and changes rarely (queue status, API rate-limit overrides), cached in
+ * Redis under the service's prefix. There is no in-process copy: every process reads the
+ * same entries, so deleting one after a change is seen by all of them at once. A value read
+ * before a change and stored after its invalidation lives at most its TTL. Hits and misses
+ * are counted in Redis for the whole deployment. Redis trouble never fails a read.
+ */
+@Injectable()
+export class ServiceCache {
+  private readonly logger = new Logger(ServiceCache.name);
+  /** The namespace @keyv/redis writes under, `<namespace>::<key>`. */
+  private readonly keyPattern: string;
+
+  constructor(
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    private readonly redis: RedisClient,
+    config: AppConfig,
+  ) {
+    this.keyPattern = `${cacheNamespace(config.redis.prefix)}::*`;
+  }
+
+  async getOrLoad<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+    if (ttlMs <= 0) return load();
+    const cached = await this.read<{ value: T }>(key);
+    if (cached) {
+      this.count('hits');
+      return cached.value;
+    }
+    this.count('misses');
+    const value = await load();
+    // Wrapped, so that a cached null (no override) is told apart from a miss.
+    await this.cache.set(key, { value }, ttlMs).catch((error: unknown) => this.logger.warn({ err: error, key }, 'Could not cache'));
+    return value;
+  }
+
+  /** After a change: every process reads the source again. */
+  async invalidate(...keys: string[]): Promise<void> {
+    await this.cache.mdel(keys).catch((error: unknown) => this.logger.warn({ err: error, keys }, 'Could not invalidate cache entries'));
+  }
+
+  async stats(): Promise<CacheStats> {
+    const [counters, keys] = await Promise.all([this.redis.hgetall(STATS_KEY), this.countKeys()]);
+    return { hits: Number(counters.hits ?? 0), misses: Number(counters.misses ?? 0), keys };
+  }
+
+  /** Empties the cache of this deployment (its prefix only) and answers how many entries it held. */
+  async flush(): Promise<number> {
+    const keys = await this.countKeys();
+    await this.cache.clear();
+    await this.redis.del(STATS_KEY);
+    return keys;
+  }
+
+  private async read<T>(key: string): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), CACHE_READ_TIMEOUT_MS)));
+    try {
+      return await Promise.race([this.cache.get<T>(key), timeout]);
+    } catch (error) {
+      this.logger.warn({ err: error, key }, 'Cache read failed; reading the source');
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private count(counter: 'hits' | 'misses'): void {
+    this.redis.hincrby(STATS_KEY, counter, 1).catch(() => undefined);
+  }
+
+  /** SCAN patterns take no key prefix, so the pattern is written out in full. */
+  private async countKeys(): Promise<number> {
+    let cursor = '0';
+    let keys = 0;
+    do {
+      const [next, batch] = await this.redis.scan(cursor, 'MATCH', this.keyPattern, 'COUNT', 1000);
+      keys += batch.length;
+      cursor = next;
+    } while (cursor !== '0');
+    return keys;
+  }
+}
+
+export function cacheNamespace(redisPrefix: string): string {
+  return `${redisPrefix}:cache`;
+}
