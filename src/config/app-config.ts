@@ -1,4 +1,5 @@
 import type { JobType } from '../job-definitions/job-types';
+import { ObservabilityConfig } from './observability.config';
 import { ProvidersConfig } from './providers.config';
 import { RateLimitConfig } from './rate-limits.config';
 import { AppRole, Environment, NodeEnv } from './environment';
@@ -31,6 +32,8 @@ export class AppConfig {
   readonly rateLimits: RateLimitConfig;
   /** Credentials and modes (live, sandbox, disabled) of Stripe, e-mail, SMS and Solana. */
   readonly providers: ProvidersConfig;
+  /** Scrape access, queue sampling, snapshots and health check timeouts. */
+  readonly observability: ObservabilityConfig;
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -57,6 +60,7 @@ export class AppConfig {
     this.schedules = { idempotencyCleanup: env.IDEMPOTENCY_CLEANUP_CRON, dlqRetention: env.DLQ_RETENTION_CRON };
     this.rateLimits = new RateLimitConfig(env);
     this.providers = new ProvidersConfig(env);
+    this.observability = new ObservabilityConfig(env);
   }
 
   get runsWorkers(): boolean {

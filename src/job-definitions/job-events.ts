@@ -14,6 +14,16 @@ export interface JobEventBase {
   type: JobType;
   queue: string;
   attempt: number;
+  /**
+   * When the job became due (Bull's add time plus its delay, epoch ms): the wait-time metric.
+   * Absent when Bull gave no time.
+   */
+  dueAt?: number;
+  /**
+   * The payload as delivered, for listeners that read bounded facts of it (a payment's
+   * currency and amount). Never copy its values into labels, spans or logs.
+   */
+  data: Readonly<Record<string, unknown>>;
 }
 
 export interface JobCompletedEvent extends JobEventBase {
