@@ -11,6 +11,7 @@ import { DlqModule } from './dlq/dlq.module';
 import { JobsModule } from './jobs/jobs.module';
 import { NftModule } from './nft/nft.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { PaymentsModule } from './payments/payments.module';
 import { BullRootModule } from './queue-store/bull.config';
 import { QueuesModule } from './queues/queues.module';
@@ -34,6 +35,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     NotificationsModule,
     BackgroundModule,
     DlqModule,
+    ObservabilityModule,
   ],
   controllers: [AppController],
 })
