@@ -33,7 +33,7 @@ export class ProviderProbes {
     const env = config.providers.env;
     this.probes = {
       // Any HTTP answer (Stripe answers 401 without a key) proves the API is reachable.
-      stripe: httpProbe(env.STRIPE_API_BASE_URL ?? STRIPE_API, 'GET'),
+      stripe: httpProbe(env.STRIPE_API_BASE_URL ?? STRIPE_API),
       solana: solanaProbe(env.SOLANA_RPC_URL ?? ''),
       email: tcpProbe(env.SMTP_URL ?? ''),
     };
@@ -52,10 +52,10 @@ export class ProviderProbes {
   }
 }
 
-function httpProbe(url: string, method: 'GET' | 'POST', body?: string): ReachabilityProbe {
+function httpProbe(url: string): ReachabilityProbe {
   return {
     ping: async (signal) => {
-      const response = await fetch(url, { method, body, signal, headers: body ? { 'content-type': 'application/json' } : {} });
+      const response = await fetch(url, { signal });
       await response.body?.cancel();
     },
   };
