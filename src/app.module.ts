@@ -12,6 +12,7 @@ import { DlqModule } from './dlq/dlq.module';
 import { JobsModule } from './jobs/jobs.module';
 import { NftModule } from './nft/nft.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { PaymentsModule } from './payments/payments.module';
 import { BullRootModule } from './queue-store/bull.config';
 import { QueuesModule } from './queues/queues.module';
@@ -38,6 +39,7 @@ import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
     BackgroundModule,
     DlqModule,
     StripeWebhooksModule,
+    ObservabilityModule,
   ],
   controllers: [AppController],
 })

@@ -6,6 +6,7 @@ import { assignRequestId } from './common/logging/request-id';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig } from './config/app-config';
+import { workerRoutesOnly } from './observability/worker-routes';
 import { serveOpenApiDocs } from './openapi/openapi-document';
 
 /** Everything around the modules that the service and its e2e tests share. */
@@ -14,11 +15,13 @@ export function configureApp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
   app.flushLogs();
   app.use(assignRequestId);
+  // A worker process serves its probes and metrics, nothing else.
+  if (!config.servesApi) app.use(workerRoutesOnly);
   // A batch of 1000 jobs must fit; payloads are bounded per field (≤16 KB objects).
   (app as NestExpressApplication).useBodyParser('json', { limit: '5mb' });
   app.use(helmet({ contentSecurityPolicy: false }));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
-  if (config.swaggerEnabled) serveOpenApiDocs(app);
+  if (config.swaggerEnabled && config.servesApi) serveOpenApiDocs(app);
 }

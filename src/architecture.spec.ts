@@ -20,7 +20,7 @@ const LAYERS: string[][] = [
   ['queue-store'],
   ['rate-limit'],
   ['jobs'],
-  ['queues', 'dlq', 'payments', 'nft', 'notifications', 'background'],
+  ['queues', 'dlq', 'payments', 'nft', 'notifications', 'background', 'observability'],
   ['stripe-webhooks'],
   ['openapi'],
   ['(root)'],

@@ -8,13 +8,8 @@ import { AppConfig } from './config/app-config';
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule, { bufferLogs: true, rawBody: true });
   configureApp(app);
-  const config = app.get(AppConfig);
-  if (config.servesApi) {
-    await app.listen(config.port);
-  } else {
-    // Workers take jobs from Redis; they serve no HTTP.
-    await app.init();
-  }
+  // Every role listens on PORT: a worker process answers only its probes and /metrics there.
+  await app.listen(app.get(AppConfig).port);
 }
 
 bootstrap().catch((error: unknown) => {

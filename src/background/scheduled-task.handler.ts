@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
 import { HandlesJob, JobHandler } from '../job-definitions/job-handler';
 import type { ScheduledTaskPayload } from '../job-definitions/payloads/background.payloads';
 import { QueueMetrics } from '../monitoring/queue-metrics';
 import { QueueRegistry } from '../queue-store/queue-registry';
 
-type TaskResult = { task: string; queues: number };
+type TaskResult = { task: string; queues: number } | { task: string; removed: number };
 
 /** Runs one of the named maintenance tasks that schedules can trigger. */
 @Injectable()
@@ -13,12 +14,15 @@ export class ScheduledTaskHandler implements JobHandler<'scheduled-task', TaskRe
   constructor(
     private readonly queues: QueueRegistry,
     private readonly metrics: QueueMetrics,
+    private readonly config: AppConfig,
   ) {}
 
   async execute(payload: ScheduledTaskPayload): Promise<TaskResult> {
     switch (payload.task) {
       case 'queue-metrics-snapshot':
         return { task: payload.task, queues: await this.snapshotQueueMetrics() };
+      case 'queue-metrics-retention':
+        return { task: payload.task, removed: await this.metrics.deleteOlderThan(this.config.observability.snapshotRetentionDays) };
     }
   }
 

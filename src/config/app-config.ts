@@ -1,4 +1,5 @@
 import type { JobType } from '../job-definitions/job-types';
+import { ObservabilityConfig } from './observability.config';
 import { ProvidersConfig } from './providers.config';
 import { RateLimitConfig } from './rate-limits.config';
 import { AppRole, Environment, LogFormat, NodeEnv } from './environment';
@@ -34,6 +35,8 @@ export class AppConfig {
   readonly rateLimits: RateLimitConfig;
   /** Credentials and modes (live, sandbox, disabled) of Stripe, e-mail, SMS and Solana. */
   readonly providers: ProvidersConfig;
+  /** Scrape access, queue sampling, snapshots and health check timeouts. */
+  readonly observability: ObservabilityConfig;
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -62,6 +65,7 @@ export class AppConfig {
     this.queueStatusCacheMs = env.QUEUE_STATUS_CACHE_MS;
     this.rateLimits = new RateLimitConfig(env);
     this.providers = new ProvidersConfig(env);
+    this.observability = new ObservabilityConfig(env);
   }
 
   get runsWorkers(): boolean {

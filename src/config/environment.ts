@@ -2,6 +2,7 @@ import * as Joi from 'joi';
 import {
   PROVIDER_ENVIRONMENT_SCHEMA, ProviderEnvironment, providerProblems, splitProviderList,
 } from './providers.config';
+import { OBSERVABILITY_ENVIRONMENT_SCHEMA, ObservabilityEnvironment } from './observability.config';
 import { cronExpression, DLQ_RETENTION_CRON, IDEMPOTENCY_CLEANUP_CRON } from './schedules.config';
 import { withSecretFiles } from './secret-files';
 
@@ -12,7 +13,7 @@ export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
 /** The environment after validation: every value typed and defaulted. */
-export interface Environment extends ProviderEnvironment {
+export interface Environment extends ProviderEnvironment, ObservabilityEnvironment {
   NODE_ENV: NodeEnv;
   APP_ROLE: AppRole;
   PORT: number;
@@ -125,6 +126,7 @@ const schema = Joi.object<Environment>({
   // Counts move with every job: short, and pause, resume and clear invalidate at once.
   QUEUE_STATUS_CACHE_MS: Joi.number().integer().min(0).max(60_000).default(2_000),
   ...PROVIDER_ENVIRONMENT_SCHEMA,
+  ...OBSERVABILITY_ENVIRONMENT_SCHEMA,
 });
 
 export class InvalidEnvironmentError extends Error {

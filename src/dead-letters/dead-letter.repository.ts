@@ -160,6 +160,16 @@ export class DeadLetterRepository {
     });
   }
 
+  /** Entries of every tenant per queue (the DLQ-size metric); a queue without entries is absent. */
+  countByQueueOfAllTenants(): Promise<GroupCount[]> {
+    return this.scope.system(async (manager) => {
+      const rows: { key: string; count: string }[] = await manager.query(
+        `SELECT queue AS key, count(*) AS count FROM dead_letter_jobs GROUP BY queue`,
+      );
+      return rows.map((row) => ({ key: row.key, count: Number(row.count) }));
+    });
+  }
+
   /**
    * Deletes the entries created before `cutoff` that the caller's transaction sees: every
    * tenant's under the system role (retention), one tenant's under RLS (cleanup job).

@@ -8,12 +8,26 @@ export const JOB_EVENTS = {
   failed: 'job.failed',
 } as const;
 
-export interface JobEventBase {
+/** Which attempt of which job: what spans and log lines name (never payload values). */
+export interface JobAttemptIdentity {
   jobId: string;
   tenantId: string;
   type: JobType;
   queue: string;
   attempt: number;
+}
+
+export interface JobEventBase extends JobAttemptIdentity {
+  /**
+   * When the job became due (Bull's add time plus its delay, epoch ms): the wait-time metric.
+   * Absent when Bull gave no time.
+   */
+  dueAt?: number;
+  /**
+   * The payload as delivered, for listeners that read bounded facts of it (a payment's
+   * currency and amount). Never copy its values into labels, spans or logs.
+   */
+  data: Readonly<Record<string, unknown>>;
 }
 
 export interface JobCompletedEvent extends JobEventBase {

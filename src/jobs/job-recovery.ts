@@ -22,6 +22,8 @@ const BATCH = 500;
 @Injectable()
 export class JobRecovery implements OnApplicationBootstrap {
   private readonly logger = new Logger(JobRecovery.name);
+  /** Set once a pass has finished (here, or in the process that held the lock): the startup probe reads it. */
+  firstPassFinished = false;
 
   constructor(
     private readonly config: AppConfig,
@@ -51,6 +53,7 @@ export class JobRecovery implements OnApplicationBootstrap {
       return ids;
     });
     const recovered = outcome.ran ? outcome.value : [];
+    this.firstPassFinished = true;
     if (recovered.length) this.logger.warn({ jobs: recovered.length }, 'Recovered persisted jobs missing from Redis');
     return recovered;
   }

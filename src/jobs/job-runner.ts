@@ -129,6 +129,8 @@ export class JobRunner {
       type,
       queue: JOB_TYPES[type].queue,
       attempt: job.attemptsMade + 1,
+      dueAt: job.timestamp === undefined ? undefined : job.timestamp + (job.opts.delay ?? 0),
+      data: job.data.payload,
       maxAttempts: job.opts.attempts ?? 1,
       persisted: JOB_TYPES[type].persisted,
       idempotencyKey,
@@ -312,8 +314,8 @@ export class JobRunner {
   }
 
   private eventBase(delivery: Delivery): JobEventBase {
-    const { jobId, tenantId, type, queue, attempt } = delivery;
-    return { jobId, tenantId, type, queue, attempt };
+    const { jobId, tenantId, type, queue, attempt, dueAt, data } = delivery;
+    return { jobId, tenantId, type, queue, attempt, dueAt, data };
   }
 }
 

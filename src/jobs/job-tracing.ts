@@ -4,7 +4,7 @@ import {
 } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
 import { withJobLogFields } from '../common/logging/job-log-context';
-import type { JobEventBase } from '../job-definitions/job-events';
+import type { JobAttemptIdentity } from '../job-definitions/job-events';
 
 const tracer = trace.getTracer('queue-service.jobs');
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -39,7 +39,7 @@ export function traceparentForNewJob(): string {
  * log fields in the async context. The span carries ids, type, queue, attempt and outcome:
  * never payload values.
  */
-export function inAttemptSpan<T>(job: JobEventBase, traceparent: string | undefined, work: (attempt: AttemptTrace) => Promise<T>): Promise<T> {
+export function inAttemptSpan<T>(job: JobAttemptIdentity, traceparent: string | undefined, work: (attempt: AttemptTrace) => Promise<T>): Promise<T> {
   const remote = parse(traceparent);
   const parent = remote ? trace.setSpanContext(ROOT_CONTEXT, remote) : ROOT_CONTEXT;
   const span = tracer.startSpan(

@@ -38,6 +38,6 @@ import { SystemSubmissions } from './system-submissions';
     SystemSubmissions,
     ScheduleTicks,
   ],
-  exports: [JobsService, SystemSubmissions],
+  exports: [JobsService, SystemSubmissions, JobRecovery],
 })
 export class JobsModule {}

@@ -27,4 +27,15 @@ export class QueueMetrics {
       }
     });
   }
+
+  /** Removes snapshots older than `days` (QUEUE_METRICS_RETENTION_DAYS); answers how many. */
+  async deleteOlderThan(days: number): Promise<number> {
+    return this.scope.system(async (manager) => {
+      const [, affected]: [unknown, number] = await manager.query(
+        `DELETE FROM queue_metrics WHERE captured_at < now() - make_interval(days => $1)`,
+        [days],
+      );
+      return affected;
+    });
+  }
 }

@@ -45,6 +45,8 @@ export class ProviderRateLimiter implements OnModuleInit, OnApplicationShutdown 
   /** A connection of its own: the limiter defines a Lua command on the client it is given. */
   private readonly redis: Redis;
   private buckets = new Map<ProviderName, Bucket>();
+  /** Acquires refused in this process since it started, per provider (a metric reads them). */
+  private readonly refusals = new Map<ProviderName, number>();
 
   constructor(
     @Inject(RateLimitRecords) private readonly records: Pick<RateLimitRecords, 'providerBuckets'>,
@@ -93,9 +95,16 @@ export class ProviderRateLimiter implements OnModuleInit, OnApplicationShutdown 
       await bucket.limiter.consume(provider, 1, this.options(bucket));
       return { granted: true };
     } catch (refusal) {
-      if (refusal instanceof RateLimiterRes) return { granted: false, waitMs: Math.max(1, refusal.msBeforeNext) };
+      if (refusal instanceof RateLimiterRes) {
+        this.refusals.set(provider, (this.refusals.get(provider) ?? 0) + 1);
+        return { granted: false, waitMs: Math.max(1, refusal.msBeforeNext) };
+      }
       throw refusal;
     }
+  }
+
+  refusedSoFar(provider: ProviderName): number {
+    return this.refusals.get(provider) ?? 0;
   }
 
   /** Gives a token back, for work that was acquired for but not done. */

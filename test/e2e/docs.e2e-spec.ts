@@ -55,6 +55,21 @@ const ROUTES: [method: string, path: string, open: boolean][] = [
   ['delete', '/cache/flush', false],
 ];
 
+/**
+ * Probes and scrapes: never throttled (no 429 or 503 from the limiter). The probes are open and
+ * answer their own body with 503; /metrics is open to the JWT guard (its token, when set, is
+ * METRICS_TOKEN); the other /metrics routes want an admin token.
+ */
+const OBSERVABILITY_ROUTES: [method: string, path: string, open: boolean][] = [
+  ['get', '/health/live', true],
+  ['get', '/health/ready', true],
+  ['get', '/health/startup', true],
+  ['get', '/metrics', true],
+  ['get', '/metrics/json', false],
+  ['get', '/metrics/queue-stats', false],
+  ['get', '/metrics/system', false],
+];
+
 describe('API documentation', () => {
   let test: TestApp;
   let document: {
@@ -92,6 +107,20 @@ describe('API documentation', () => {
       expect(responses[status].content).toEqual({ 'application/json': { schema: ERROR_SCHEMA } });
     }
     if (!open) expect(responses['429'].headers).toHaveProperty('Retry-After');
+  });
+
+  it.each(OBSERVABILITY_ROUTES)('documents %s %s as unthrottled, with its auth', (method, path, open) => {
+    const operation = document.paths[path]?.[method];
+    expect(operation.security).toEqual(open ? [] : [{ bearer: [] }]);
+    expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(open ? ['200', '500'] : ['200', '401', '403', '500']));
+    expect(Object.keys(operation.responses)).not.toContain('429');
+  });
+
+  it('documents the probes\' 503 with their own body and the text exposition of /metrics', () => {
+    expect(document.paths['/health/ready'].get.responses['503'].content).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/ReadinessView' } } });
+    expect(document.paths['/health/startup'].get.responses['503'].content).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/StartupView' } } });
+    expect(Object.keys(document.paths['/metrics'].get.responses['200'].content ?? {})).toEqual(['text/plain']);
+    expect(Object.keys(document.paths['/metrics'].get.responses)).toEqual(expect.arrayContaining(['401', '404']));
   });
 
   it('documents the statuses particular to the job routes', () => {
@@ -139,7 +168,7 @@ describe('API documentation', () => {
 
   it('documents no route beyond the contract without the list above knowing it', () => {
     const documented = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`));
-    expect(documented.sort()).toEqual(ROUTES.map(([method, path]) => `${method} ${path}`).sort());
+    expect(documented.sort()).toEqual([...ROUTES, ...OBSERVABILITY_ROUTES].map(([method, path]) => `${method} ${path}`).sort());
   });
 
   it('describes the payload of every job type and the error shape', () => {

@@ -13,4 +13,7 @@ Object.assign(process.env, {
   JWT_SECRET: TEST_JWT_SECRET,
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
   DATABASE_POOL_SIZE: '5',
+  // The snapshot repeatables would be a delayed job in every app's background queue, which never
+  // goes idle; the metrics tests turn them on for their own apps.
+  QUEUE_METRICS_SNAPSHOT_INTERVAL_MS: '0',
 });

@@ -37,6 +37,9 @@ export async function startWorkerProcess(
       REDIS_PREFIX: requireEnv('REDIS_PREFIX'),
       JWT_SECRET: requireEnv('JWT_SECRET'),
       LOG_LEVEL: 'info',
+      // Workers listen too (probes and /metrics): a free port each, unless the test names one.
+      PORT: '0',
+      QUEUE_METRICS_SNAPSHOT_INTERVAL_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
