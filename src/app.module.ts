@@ -15,6 +15,7 @@ import { PaymentsModule } from './payments/payments.module';
 import { BullRootModule } from './queue-store/bull.config';
 import { QueuesModule } from './queues/queues.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
   imports: [
@@ -32,6 +33,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     PaymentsModule,
     NftModule,
     NotificationsModule,
+    WebhooksModule,
     BackgroundModule,
     DlqModule,
   ],

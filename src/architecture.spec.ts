@@ -19,7 +19,7 @@ const LAYERS: string[][] = [
   ['queue-store'],
   ['rate-limit'],
   ['jobs'],
-  ['queues', 'dlq', 'payments', 'nft', 'notifications', 'background'],
+  ['queues', 'dlq', 'payments', 'nft', 'notifications', 'background', 'webhooks'],
   ['openapi'],
   ['(root)'],
 ];

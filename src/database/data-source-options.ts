@@ -2,9 +2,10 @@ import { DataSourceOptions } from 'typeorm';
 import { BaselineQueue1764201600001 } from '../../migrations/001-baseline-queue';
 import { ReliableExecution1764201600002 } from '../../migrations/002-reliable-execution';
 import { OutboxAndOrigins1764201600003 } from '../../migrations/003-outbox-and-origins';
+import { Webhooks1764201600005 } from '../../migrations/005-webhooks';
 import { AppConfig } from '../config/app-config';
 
-export const MIGRATIONS = [BaselineQueue1764201600001, ReliableExecution1764201600002, OutboxAndOrigins1764201600003];
+export const MIGRATIONS = [BaselineQueue1764201600001, ReliableExecution1764201600002, OutboxAndOrigins1764201600003, Webhooks1764201600005];
 
 /**
  * One definition of the connection, shared by the service and the TypeORM CLI (ormconfig.ts).

@@ -3,8 +3,6 @@ import { EmailHandler } from './email.handler';
 import { EmailGateway, SmsGateway } from './notification.gateways';
 import { SandboxEmailGateway, SandboxSmsGateway } from './sandbox-notification.gateways';
 import { SmsHandler } from './sms.handler';
-import { WebhookGateway } from './webhook.gateway';
-import { WebhookHandler } from './webhook.handler';
 
 @Module({
   providers: [
@@ -12,8 +10,6 @@ import { WebhookHandler } from './webhook.handler';
     { provide: SmsGateway, useClass: SandboxSmsGateway },
     EmailHandler,
     SmsHandler,
-    WebhookGateway,
-    WebhookHandler,
   ],
 })
 export class NotificationsModule {}
