@@ -50,6 +50,13 @@ const ROUTES: [method: string, path: string, open: boolean][] = [
   ['post', '/rate-limits/reset/{key}', false],
   ['post', '/rate-limits/emergency-stop', false],
   ['post', '/rate-limits/resume', false],
+  ['post', '/webhook-endpoints', false],
+  ['get', '/webhook-endpoints', false],
+  ['get', '/webhook-endpoints/{id}', false],
+  ['patch', '/webhook-endpoints/{id}', false],
+  ['delete', '/webhook-endpoints/{id}', false],
+  ['post', '/webhook-endpoints/{id}/rotate-secret', false],
+  ['get', '/webhook-endpoints/{id}/deliveries', false],
 ];
 
 describe('API documentation', () => {
