@@ -100,8 +100,12 @@ describe('Webhook deliveries: fan-out, signatures, retries and every attempt rec
     expect(delivery).toMatchObject({ status: 'failed', attempts: 1, error: { type: 'webhook_rejected', permanent: true } });
     expect(refusing.received).toHaveLength(1);
     expect((await deliveriesOf(test, tenant.admin, endpoint.id)).items).toMatchObject([{ attempt: 1, status: 'failed', responseCode: 422 }]);
-    const db = test.app.get(DataSource);
-    expect(await db.query(`SELECT job_id FROM dead_letter_jobs WHERE tenant_id = $1`, [tenant.tenantId])).toEqual([{ job_id: delivery.id }]);
+    // The record fails first, the dead-letter entry commits just after it.
+    const entries = await waitFor(async () => {
+      const rows = await test.app.get(DataSource).query(`SELECT job_id FROM dead_letter_jobs WHERE tenant_id = $1`, [tenant.tenantId]);
+      return rows.length ? rows : undefined;
+    }, 5_000, 'the dead-letter entry');
+    expect(entries).toEqual([{ job_id: delivery.id }]);
     // The dead-letter entry and any event about it commit together: none was written.
     expect(await jobRows(test, 'parent_job_id = $1', [delivery.id])).toEqual([]);
   });
