@@ -101,7 +101,9 @@ describe('System submissions, internal job types and schedule ticks', () => {
     try {
       const ticks = await waitFor(async () => {
         const rows = await db().query(
-          `SELECT id, status, origin FROM jobs WHERE tenant_id = $1 AND status = 'completed' ORDER BY created_at`, [tenant.tenantId]);
+          // Payments only: each completed tick has its payment.completed webhook event as a follow-up.
+          `SELECT id, status, origin FROM jobs WHERE tenant_id = $1 AND type = 'payment-process' AND status = 'completed' ORDER BY created_at`,
+          [tenant.tenantId]);
         return rows.length >= 2 ? rows : undefined;
       }, 15_000, 'two completed ticks');
       expect(ticks.every((row: { origin: string }) => row.origin === 'schedule')).toBe(true);
