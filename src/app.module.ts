@@ -18,6 +18,7 @@ import { BullRootModule } from './queue-store/bull.config';
 import { QueuesModule } from './queues/queues.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
   imports: [
@@ -36,6 +37,7 @@ import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
     PaymentsModule,
     NftModule,
     NotificationsModule,
+    WebhooksModule,
     BackgroundModule,
     DlqModule,
     StripeWebhooksModule,

@@ -20,7 +20,7 @@ const LAYERS: string[][] = [
   ['queue-store'],
   ['rate-limit'],
   ['jobs'],
-  ['queues', 'dlq', 'payments', 'nft', 'notifications', 'background', 'observability'],
+  ['queues', 'dlq', 'payments', 'nft', 'notifications', 'background', 'observability', 'webhooks'],
   ['stripe-webhooks'],
   ['openapi'],
   ['(root)'],

@@ -36,6 +36,15 @@ describe('provider configuration', () => {
     expect(new ProvidersConfig(env).modes).toEqual({ stripe: 'live', email: 'disabled', sms: 'disabled', solana: 'disabled' });
   });
 
+  it('refuses WEBHOOK_ALLOW_LOOPBACK=true in production, and allows it elsewhere', () => {
+    const everyProviderOff = { ...PRODUCTION, PROVIDERS_DISABLED: 'stripe,email,sms,solana' };
+    expect(problemsOf({ ...everyProviderOff, WEBHOOK_ALLOW_LOOPBACK: 'true' })).toEqual([
+      'WEBHOOK_ALLOW_LOOPBACK: WEBHOOK_ALLOW_LOOPBACK may not be true in production',
+    ]);
+    expect(validateEnvironment({ ...everyProviderOff, WEBHOOK_ALLOW_LOOPBACK: 'false' }).WEBHOOK_ALLOW_LOOPBACK).toBe(false);
+    expect(validateEnvironment({ NODE_ENV: 'test', WEBHOOK_ALLOW_LOOPBACK: 'true' }).WEBHOOK_ALLOW_LOOPBACK).toBe(true);
+  });
+
   it('refuses an unknown provider name in PROVIDERS_DISABLED', () => {
     expect(problemsOf({ PROVIDERS_DISABLED: 'stripe,paypal' })[0]).toMatch(/^PROVIDERS_DISABLED/);
   });

@@ -61,7 +61,11 @@ export const PROVIDER_ENVIRONMENT_SCHEMA = {
   TWILIO_AUTH_TOKEN: optionalText,
   TWILIO_FROM: optionalText,
   TWILIO_API_BASE_URL: baseUrl,
-  WEBHOOK_ALLOW_LOOPBACK: Joi.boolean().default(false),
+  // For tests only: in production a webhook may never reach the service's own host.
+  WEBHOOK_ALLOW_LOOPBACK: Joi.boolean().default(false).when('NODE_ENV', {
+    is: 'production',
+    then: Joi.valid(false).messages({ 'any.only': '{{#label}} may not be true in production' }),
+  }),
   SOLANA_RPC_URL: baseUrl,
   SOLANA_WS_URL: Joi.string().uri({ scheme: ['ws', 'wss'] }).optional(),
   SOLANA_CLUSTER: Joi.string().valid('mainnet-beta', 'devnet', 'testnet', 'localnet').default('devnet'),

@@ -17,6 +17,8 @@ export const DEFAULT_RETRY_STRATEGIES: Record<JobType, RetryStrategy> = {
   'nft-transfer': { attempts: 6, backoff: 'exponential', baseDelayMs: 3_000, maxDelayMs: 120_000 },
   'email-send': { attempts: 4, backoff: 'exponential', baseDelayMs: 5_000, maxDelayMs: 600_000 },
   'sms-send': { attempts: 4, backoff: 'exponential', baseDelayMs: 5_000, maxDelayMs: 600_000 },
+  // The fan-out only reads endpoints and writes follow-ups: a database hiccup, retried soon.
+  'webhook-event': { attempts: 5, backoff: 'exponential', baseDelayMs: 1_000, maxDelayMs: 60_000 },
   // Receivers are often down for minutes (deploys); keep trying for about an hour.
   'webhook-deliver': { attempts: 8, backoff: 'exponential', baseDelayMs: 10_000, maxDelayMs: 900_000 },
   'analytics-process': { attempts: 3, backoff: 'linear', baseDelayMs: 10_000, maxDelayMs: 60_000 },

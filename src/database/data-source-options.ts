@@ -3,6 +3,7 @@ import { BaselineQueue1764201600001 } from '../../migrations/001-baseline-queue'
 import { ReliableExecution1764201600002 } from '../../migrations/002-reliable-execution';
 import { OutboxAndOrigins1764201600003 } from '../../migrations/003-outbox-and-origins';
 import { StripeEvents1764201600004 } from '../../migrations/004-stripe-events';
+import { Webhooks1764201600005 } from '../../migrations/005-webhooks';
 import { AppConfig } from '../config/app-config';
 
 export const MIGRATIONS = [
@@ -10,6 +11,7 @@ export const MIGRATIONS = [
   ReliableExecution1764201600002,
   OutboxAndOrigins1764201600003,
   StripeEvents1764201600004,
+  Webhooks1764201600005,
 ];
 
 /**

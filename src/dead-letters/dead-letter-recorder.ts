@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { AlertsService } from '../monitoring/alerts.service';
 import { DeadLetterRepository } from './dead-letter.repository';
 
@@ -29,8 +30,12 @@ export class DeadLetterRecorder {
     private readonly alerts: AlertsService,
   ) {}
 
-  async record(entry: DeadLetterEntry): Promise<void> {
-    const id = await this.entries.add(entry);
+  /**
+   * `alsoIn` writes inside the entry's transaction (the `operation.failed` webhook): both commit,
+   * or neither does. It gets the new entry's id.
+   */
+  async record(entry: DeadLetterEntry, alsoIn?: (manager: EntityManager, deadLetterId: string) => Promise<unknown>): Promise<void> {
+    const id = await this.entries.add(entry, alsoIn);
     try {
       await this.alerts.raise({
         tenantId: entry.tenantId,

@@ -44,12 +44,14 @@ const EXPORT_CURSOR = 'dlq_export';
 export class DeadLetterRepository {
   constructor(private readonly scope: TenantScope) {}
 
-  /** Writes an entry for a job that failed for good; answers its id. */
-  add(entry: NewDeadLetter): Promise<string> {
+  /** Writes an entry for a job that failed for good, and what `alsoIn` adds in its transaction; answers its id. */
+  add(entry: NewDeadLetter, alsoIn?: (manager: EntityManager, id: string) => Promise<unknown>): Promise<string> {
     return this.scope.run(entry.tenantId, async (manager) => {
       // The cast: TypeORM's deep-partial type does not accept `unknown` jsonb values.
       const inserted = await manager.insert(DeadLetterJob, { ...entry } as QueryDeepPartialEntity<DeadLetterJob>);
-      return String(inserted.identifiers[0]?.id);
+      const id = String(inserted.identifiers[0]?.id);
+      if (alsoIn) await alsoIn(manager, id);
+      return id;
     });
   }
 

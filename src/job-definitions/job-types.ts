@@ -2,7 +2,7 @@ import type { ClassConstructor } from 'class-transformer';
 import type { QueueName } from './queue-names';
 import type { ProviderName } from './provider-names';
 import { AnalyticsProcessPayload, CleanupPayload, ScheduledTaskPayload } from './payloads/background.payloads';
-import { EmailSendPayload, SmsSendPayload, WebhookDeliverPayload } from './payloads/communication.payloads';
+import { EmailSendPayload, SmsSendPayload, WebhookDeliverPayload, WebhookEventPayload } from './payloads/communication.payloads';
 import {
   NftMintPayload, NftTransferPayload, PaymentProcessPayload, RefundProcessPayload, StripeEventPayload,
 } from './payloads/money.payloads';
@@ -35,6 +35,7 @@ export const JOB_TYPES = {
   'nft-transfer': { queue: 'money', payload: NftTransferPayload, persisted: true, provider: 'solana-rpc' },
   'email-send': { queue: 'communication', payload: EmailSendPayload, persisted: true, provider: 'sendgrid' },
   'sms-send': { queue: 'communication', payload: SmsSendPayload, persisted: true, provider: 'twilio' },
+  'webhook-event': { queue: 'communication', payload: WebhookEventPayload, persisted: true, internal: true },
   'webhook-deliver': { queue: 'communication', payload: WebhookDeliverPayload, persisted: true, internal: true },
   'analytics-process': { queue: 'background', payload: AnalyticsProcessPayload, persisted: false },
   cleanup: { queue: 'background', payload: CleanupPayload, persisted: false },

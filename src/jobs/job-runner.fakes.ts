@@ -115,8 +115,10 @@ export class FakeIdempotency {
 
 export class FakeFollowUps {
   readonly recorded: Array<{ manager: EntityManager; tenantId: string; planned: PlannedJob[] }> = [];
+  readonly requests: FollowUpRequest[] = [];
 
   async plan(parent: { jobId: string }, followUp: FollowUpRequest): Promise<PlannedJob> {
+    this.requests.push(followUp);
     const id = `${parent.jobId}:${followUp.name}`;
     return { summary: { id }, keyField: followUp.name } as unknown as PlannedJob;
   }
@@ -146,9 +148,15 @@ export class FakeTicks {
 
 export class RecordingDeadLetters {
   readonly entries: DeadLetterEntry[] = [];
+  /** What each record asked to write in the entry's transaction; a test runs them to see what they write. */
+  readonly alsoIn: Array<((manager: EntityManager, deadLetterId: string) => Promise<unknown>) | undefined> = [];
+  /** When set, each record runs its `alsoIn` as the real recorder does, with the entry id `dead-letter-<n>`. */
+  writeAlsoIn = false;
 
-  async record(entry: DeadLetterEntry): Promise<void> {
+  async record(entry: DeadLetterEntry, alsoIn?: (manager: EntityManager, deadLetterId: string) => Promise<unknown>): Promise<void> {
     this.entries.push(entry);
+    this.alsoIn.push(alsoIn);
+    if (this.writeAlsoIn && alsoIn) await alsoIn(FAKE_MANAGER, `dead-letter-${this.entries.length}`);
   }
 }
 

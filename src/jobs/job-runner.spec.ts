@@ -430,3 +430,44 @@ describe('JobRunner: a Redis-only job', () => {
     ]);
   });
 });
+
+describe('JobRunner: the operation.failed webhook of a dead-lettered job', () => {
+  it('is planned as a follow-up of the failed job and written in the dead-letter entry\'s transaction, then the relay is woken', async () => {
+    const { run, handlers, deadLetters, followUps, relay } = setUp();
+    deadLetters.writeAlsoIn = true;
+    handlers.work = async () => {
+      throw new PermanentJobError('card_declined', 'Your card was declined.');
+    };
+
+    await expect(run(fakeJob())).rejects.toThrow('Your card was declined.');
+
+    expect(deadLetters.entries).toHaveLength(1);
+    expect(followUps.requests).toEqual([{
+      name: 'webhook:operation.failed:dead-letter-1',
+      type: 'webhook-event',
+      data: {
+        event: 'operation.failed',
+        body: expect.objectContaining({
+          jobId: 'job-1', type: 'payment-process', queue: 'money', errorType: 'card_declined', attempts: 1, deadLetterId: 'dead-letter-1',
+        }),
+      },
+    }]);
+    expect(followUps.recorded).toEqual([{ manager: FAKE_MANAGER, tenantId: 'tenant-a', planned: [expect.objectContaining({ summary: { id: 'job-1:webhook:operation.failed:dead-letter-1' } })] }]);
+    expect(relay.wakes).toBe(1);
+  });
+
+  it.each(['webhook-event', 'webhook-deliver'] as const)('is not raised for a %s job (no webhook storms)', async (type) => {
+    const { run, handlers, deadLetters, followUps, relay } = setUp();
+    deadLetters.writeAlsoIn = true;
+    handlers.work = async () => {
+      throw new PermanentJobError('webhook_rejected', 'The receiver answered 410');
+    };
+
+    await expect(run(fakeJob({ data: { type } }))).rejects.toThrow('The receiver answered 410');
+
+    expect(deadLetters.entries).toHaveLength(1);
+    expect(followUps.requests).toStrictEqual([]);
+    expect(followUps.recorded).toStrictEqual([]);
+    expect(relay.wakes).toBe(0);
+  });
+});

@@ -6,11 +6,12 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { TenantScope } from '../database/tenant-scope';
-import { DeadLetterRecorder } from '../dead-letters/dead-letter-recorder';
+import { DeadLetterEntry, DeadLetterRecorder } from '../dead-letters/dead-letter-recorder';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { EffectJournal } from '../persistence/effect-journal';
 import { AttemptRef, ClaimOutcome, JobAttempts } from '../persistence/job-attempts';
 import { CancellationFlags } from './cancellation-flags';
+import { operationFailedEvent } from './failure-webhook';
 import { FollowUps } from './follow-ups';
 import type { PlannedJob } from './job-enqueuer';
 import type { JobEnvelope } from '../job-definitions/job-envelope';
@@ -271,7 +272,7 @@ export class JobRunner {
       final ? 'Job failed for good' : 'Job attempt failed; it will be retried',
     );
     if (final && !cancelled) {
-      await this.deadLetters.record({
+      await this.deadLetter(delivery, {
         tenantId: delivery.tenantId,
         jobId: delivery.jobId,
         queue: delivery.queue,
@@ -294,6 +295,18 @@ export class JobRunner {
     };
     this.emit(JOB_EVENTS.failed, event);
     return cancelled ? 'cancelled' : final ? 'failed' : 'retrying';
+  }
+
+  /** The entry, and in its transaction the `operation.failed` webhook event as a follow-up of the failed job. */
+  private async deadLetter(delivery: Delivery, entry: DeadLetterEntry): Promise<void> {
+    let eventWritten = false;
+    await this.deadLetters.record(entry, async (manager, deadLetterId) => {
+      const event = operationFailedEvent(entry, deadLetterId);
+      if (!event) return;
+      const planned = await this.followUps.plan(delivery, event);
+      eventWritten = (await this.followUps.recordIn(manager, delivery.tenantId, [planned])) > 0;
+    });
+    if (eventWritten) this.relay.wake();
   }
 
   /** Redis-only jobs keep their first failure time in their Bull data. */

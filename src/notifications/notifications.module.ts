@@ -3,8 +3,6 @@ import { EmailHandler } from './email.handler';
 import { EmailGateway } from './notification.gateways';
 import { mailerModule, NOTIFICATION_GATEWAYS } from './notification-gateway.providers';
 import { SmsHandler } from './sms.handler';
-import { WebhookGateway } from './webhook.gateway';
-import { WebhookHandler } from './webhook.handler';
 
 @Module({
   imports: [mailerModule],
@@ -12,8 +10,6 @@ import { WebhookHandler } from './webhook.handler';
     ...NOTIFICATION_GATEWAYS,
     EmailHandler,
     SmsHandler,
-    WebhookGateway,
-    WebhookHandler,
   ],
   // For the health probes: EmailGateway.testConnection().
   exports: [EmailGateway],

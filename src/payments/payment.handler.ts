@@ -33,6 +33,16 @@ export class PaymentHandler implements JobHandler<'payment-process', PaymentInte
         },
       });
     }
+    if (outcome.status === 'succeeded') {
+      await context.enqueue({
+        name: 'webhook:payment.completed',
+        type: 'webhook-event',
+        data: {
+          event: 'payment.completed',
+          body: { jobId: context.jobId, orderId: payload.orderId, paymentIntentId: outcome.paymentIntentId, amount: outcome.amount, currency: outcome.currency },
+        },
+      });
+    }
     return { orderId: payload.orderId, ...outcome };
   }
 }

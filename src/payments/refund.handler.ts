@@ -26,6 +26,19 @@ export class RefundHandler implements JobHandler<'refund-process', RefundOutcome
         },
       });
     }
+    if (outcome.status === 'succeeded') {
+      await context.enqueue({
+        name: 'webhook:refund.completed',
+        type: 'webhook-event',
+        data: {
+          event: 'refund.completed',
+          body: {
+            jobId: context.jobId, orderId: payload.orderId, paymentIntentId: payload.paymentIntentId, refundId: outcome.refundId,
+            ...(outcome.amount === null ? {} : { amount: outcome.amount }),
+          },
+        },
+      });
+    }
     return { orderId: payload.orderId, paymentIntentId: payload.paymentIntentId, ...outcome };
   }
 }

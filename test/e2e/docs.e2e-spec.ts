@@ -53,6 +53,13 @@ const ROUTES: [method: string, path: string, open: boolean][] = [
   ['post', '/webhooks/stripe', true],
   ['get', '/cache/stats', false],
   ['delete', '/cache/flush', false],
+  ['post', '/webhook-endpoints', false],
+  ['get', '/webhook-endpoints', false],
+  ['get', '/webhook-endpoints/{id}', false],
+  ['patch', '/webhook-endpoints/{id}', false],
+  ['delete', '/webhook-endpoints/{id}', false],
+  ['post', '/webhook-endpoints/{id}/rotate-secret', false],
+  ['get', '/webhook-endpoints/{id}/deliveries', false],
 ];
 
 /**

@@ -33,8 +33,10 @@ describe('Follow-up jobs through the transactional outbox', () => {
   const start = (options: Parameters<typeof startApp>[0] = {}) =>
     startApp({ ...options, env: { SMTP_URL: sink.url, MAIL_FROM: 'Tickets <tickets@venue.example>', ...options.env } });
 
+  // The confirmation e-mails; a payment's payment.completed webhook event is webhooks-delivery's concern.
   const followUpsOf = (app: TestApp, parentId: string) =>
-    app.app.get(DataSource).query(`SELECT id, type, status, origin, parent_job_id FROM jobs WHERE parent_job_id = $1`, [parentId]);
+    app.app.get(DataSource).query(
+      `SELECT id, type, status, origin, parent_job_id FROM jobs WHERE parent_job_id = $1 AND type = 'email-send'`, [parentId]);
 
   it('a completed payment enqueues its confirmation e-mail as a job of its own, once', async () => {
     const app = await start();

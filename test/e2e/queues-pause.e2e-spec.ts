@@ -45,8 +45,9 @@ describe('Queues', () => {
 
         const email = await submitOk(test, tenant.user, 'email-send');
         expect(email.status).toBe('waiting');
-        // Workers are running: a job on another queue completes meanwhile …
-        const payment = await submitOk(test, tenant.user, 'payment-process');
+        // Workers are running: a job on another queue completes meanwhile (one without follow-ups:
+        // a payment's webhook event would wait on the paused queue too) …
+        const payment = await submitOk(test, tenant.user, 'nft-transfer');
         expect((await waitForJobToFinish(test, tenant.user, payment.id)).status).toBe('completed');
         // … while the e-mail still waits.
         expect((await getJob(test, tenant.user, email.id).expect(200)).body).toMatchObject({ status: 'waiting', attempts: 0, startedAt: null });

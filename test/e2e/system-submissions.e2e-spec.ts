@@ -1,5 +1,4 @@
-import { createServer, IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TenantScope } from '../../src/database/tenant-scope';
 import { SystemSubmissions } from '../../src/jobs/system-submissions';
@@ -8,41 +7,33 @@ import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
-
-interface Received {
-  headers: IncomingMessage['headers'];
-  body: unknown;
-}
-
-/** A webhook receiver on loopback that answers with the statuses it is given, in turn. */
-async function startReceiver(statuses: number[]): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
-  const received: Received[] = [];
-  const server: Server = createServer((request, response) => {
-    let raw = '';
-    request.on('data', (chunk) => (raw += chunk));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body: JSON.parse(raw) });
-      response.writeHead(statuses[Math.min(received.length - 1, statuses.length - 1)]).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hooks`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 describe('System submissions, internal job types and schedule ticks', () => {
   let test: TestApp;
   beforeAll(async () => {
     test = await startTestApp({
-      env: { RETRY_STRATEGIES: JSON.stringify({ 'webhook-deliver': { attempts: 3, backoff: 'fixed', baseDelayMs: 20, maxDelayMs: 20 } }) },
+      env: {
+        WEBHOOK_ALLOW_LOOPBACK: 'true',
+        RETRY_STRATEGIES: JSON.stringify({ 'webhook-deliver': { attempts: 3, backoff: 'fixed', baseDelayMs: 20, maxDelayMs: 20 } }),
+      },
     });
   });
   afterAll(() => test.close());
   const db = () => test.app.get(DataSource);
 
+  /** An endpoint of the tenant on the receiver, subscribed to every event; the receiver learns its secret. */
+  async function endpointOn(receiver: WebhookReceiver, token: string): Promise<string> {
+    const { body } = await test.http().post('/webhook-endpoints').set('Authorization', `Bearer ${token}`)
+      .send({ url: receiver.url(), events: ['payment.completed', 'refund.completed'] }).expect(201);
+    receiver.secret = body.secret;
+    return body.id;
+  }
+  const deliveryData = (endpointId: string, event: string, body: Record<string, unknown>) => ({ endpointId, event, eventId: randomUUID(), body });
+
   it('POST /jobs and POST /jobs/batch refuse an internal type as they refuse an unknown one', async () => {
     const tenant = newTenant();
-    const body = { type: 'webhook-deliver', data: { url: 'http://127.0.0.1:1/x', event: 'payment.completed', body: {} } };
+    const body = { type: 'webhook-deliver', data: deliveryData(randomUUID(), 'payment.completed', {}) };
     const single = await test.http().post('/jobs').set('Authorization', `Bearer ${tenant.admin}`).send(body).expect(400);
     expect(single.body.details).toEqual([expect.objectContaining({ field: 'type' })]);
     expect(single.body.details[0].message).not.toContain('webhook-deliver');
@@ -53,21 +44,23 @@ describe('System submissions, internal job types and schedule ticks', () => {
   });
 
   it('the service submits an internal webhook delivery for a tenant: origin system, retried on 5xx, delivered once', async () => {
-    const receiver = await startReceiver([503, 200]);
+    const receiver = await WebhookReceiver.start([503, 200]);
     try {
       const tenant = newTenant();
+      const endpointId = await endpointOn(receiver, tenant.admin);
       const { jobId, created } = await test.app.get(SystemSubmissions).submit({
         tenantId: tenant.tenantId,
         origin: 'system',
         type: 'webhook-deliver',
-        data: { url: receiver.url, event: 'payment.completed', body: { orderId: 'ord_hook' } },
+        data: deliveryData(endpointId, 'payment.completed', { orderId: 'ord_hook' }),
       });
       expect(created).toBe(true);
       const job = await waitForJobToFinish(test, tenant.admin, jobId);
-      expect(job).toMatchObject({ status: 'completed', attempts: 2, result: { event: 'payment.completed', statusCode: 200 } });
+      expect(job).toMatchObject({ status: 'completed', attempts: 2, result: { event: 'payment.completed', endpointId, statusCode: 200 } });
       expect(receiver.received).toHaveLength(2);
-      expect(receiver.received[1].headers).toMatchObject({ 'x-webhook-event': 'payment.completed', 'x-webhook-delivery': jobId });
-      expect(receiver.received[1].body).toEqual({ orderId: 'ord_hook' });
+      expect(receiver.accepted()).toHaveLength(1);
+      expect(receiver.received[1].headers).toMatchObject({ 'x-webhook-event': 'payment.completed', 'x-webhook-id': jobId });
+      expect(receiver.received[1].body).toMatchObject({ event: 'payment.completed', data: { orderId: 'ord_hook' } });
       expect(await db().query(`SELECT origin, created_by FROM jobs WHERE id = $1`, [jobId])).toEqual([{ origin: 'system', created_by: null }]);
     } finally {
       await receiver.close();
@@ -75,12 +68,12 @@ describe('System submissions, internal job types and schedule ticks', () => {
   });
 
   it('a receiver that refuses (4xx) fails the delivery for good after one attempt', async () => {
-    const receiver = await startReceiver([410]);
+    const receiver = await WebhookReceiver.start([410]);
     try {
       const tenant = newTenant();
+      const endpointId = await endpointOn(receiver, tenant.admin);
       const { jobId } = await test.app.get(SystemSubmissions).submit({
-        tenantId: tenant.tenantId, origin: 'system', type: 'webhook-deliver',
-        data: { url: receiver.url, event: 'refund.completed', body: {} },
+        tenantId: tenant.tenantId, origin: 'system', type: 'webhook-deliver', data: deliveryData(endpointId, 'refund.completed', {}),
       });
       expect(await waitForJobToFinish(test, tenant.admin, jobId)).toMatchObject({
         status: 'failed', attempts: 1, error: { type: 'webhook_rejected', permanent: true },
@@ -92,8 +85,8 @@ describe('System submissions, internal job types and schedule ticks', () => {
 
   it('system submissions are validated like client ones', async () => {
     await expect(test.app.get(SystemSubmissions).submit({
-      tenantId: newTenant().tenantId, origin: 'system', type: 'webhook-deliver', data: { url: 'not a url', event: 'x', body: {} },
-    })).rejects.toMatchObject({ details: [expect.objectContaining({ field: 'data.url' })] });
+      tenantId: newTenant().tenantId, origin: 'system', type: 'webhook-deliver', data: { ...deliveryData('not a uuid', 'x', {}) },
+    })).rejects.toMatchObject({ details: [expect.objectContaining({ field: 'data.endpointId' }), expect.objectContaining({ field: 'data.event' })] });
   });
 
   it('each tick of a repeatable persisted job gets its own record and runs to completion', async () => {
@@ -108,7 +101,9 @@ describe('System submissions, internal job types and schedule ticks', () => {
     try {
       const ticks = await waitFor(async () => {
         const rows = await db().query(
-          `SELECT id, status, origin FROM jobs WHERE tenant_id = $1 AND status = 'completed' ORDER BY created_at`, [tenant.tenantId]);
+          // Payments only: each completed tick has its payment.completed webhook event as a follow-up.
+          `SELECT id, status, origin FROM jobs WHERE tenant_id = $1 AND type = 'payment-process' AND status = 'completed' ORDER BY created_at`,
+          [tenant.tenantId]);
         return rows.length >= 2 ? rows : undefined;
       }, 15_000, 'two completed ticks');
       expect(ticks.every((row: { origin: string }) => row.origin === 'schedule')).toBe(true);

@@ -41,9 +41,13 @@ export function waitForJobToFinish(test: TestApp, token: string, id: string, tim
 /** Bull's state of a job once its worker has let go of it (the record is final a moment earlier). */
 export function settledBullJob(test: TestApp, queue: QueueName, id: string): Promise<{ state: string | undefined; attemptsMade: number }> {
   return waitFor(async () => {
-    const job = await test.app.get(QueueRegistry).get(queue).getJob(id);
-    const state = await job?.getState();
-    return job && state !== 'active' ? { state, attemptsMade: job.attemptsMade } : undefined;
+    const bull = test.app.get(QueueRegistry).get(queue);
+    const state = await (await bull.getJob(id))?.getState();
+    if (!state || state === 'active') return undefined;
+    // Read again after the state: Bull writes attemptsMade with the move out of active, so a copy
+    // read before it may be older than the state.
+    const job = await bull.getJob(id);
+    return job ? { state, attemptsMade: job.attemptsMade } : undefined;
   }, 5_000, `Bull to settle job ${id}`);
 }
 

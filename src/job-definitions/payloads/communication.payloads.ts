@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
-  IsDefined, IsEmail, IsIn, IsOptional, IsString, IsUrl, Length, Matches, MaxLength, ValidateBy, ValidateIf,
+  IsDefined, IsEmail, IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, ValidateBy, ValidateIf,
 } from 'class-validator';
 import { IsBoundedObject } from '../../common/validation/validators';
 
@@ -68,15 +68,40 @@ export class SmsSendPayload {
   body: string;
 }
 
-/** Internal: one event delivered to one receiver URL (submitted by the service, never by clients). */
-export class WebhookDeliverPayload {
-  @ApiProperty({ example: 'https://venue.example.com/hooks/tickets', maxLength: 2048 })
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }) @MaxLength(2048)
-  url: string;
+/** The events a webhook endpoint may subscribe to. */
+export const WEBHOOK_EVENTS = ['payment.completed', 'refund.completed', 'nft.minted', 'operation.failed'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
-  @ApiProperty({ example: 'payment.completed', maxLength: 100 })
-  @IsString() @Length(1, 100) @Matches(/^[a-z0-9_.-]+$/)
-  event: string;
+/**
+ * Internal: an event of a tenant, fanned out to each of its enabled endpoints subscribed to it
+ * as one `webhook-deliver` job per endpoint (submitted by the service, never by clients).
+ */
+export class WebhookEventPayload {
+  @ApiProperty({ enum: WEBHOOK_EVENTS })
+  @IsIn(WEBHOOK_EVENTS)
+  event: WebhookEvent;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The event body (≤16 KB as JSON); no personal data' })
+  @IsBoundedObject(16_384)
+  body: Record<string, unknown>;
+}
+
+/**
+ * Internal: one event delivered to one endpoint. The endpoint's URL and secret are read when the
+ * delivery runs, so a changed URL, a rotated secret or a disabled endpoint takes effect at once.
+ */
+export class WebhookDeliverPayload {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  endpointId: string;
+
+  @ApiProperty({ enum: WEBHOOK_EVENTS })
+  @IsIn(WEBHOOK_EVENTS)
+  event: WebhookEvent;
+
+  @ApiProperty({ format: 'uuid', description: 'The webhook-event job this delivery came from: the same for every endpoint' })
+  @IsUUID()
+  eventId: string;
 
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'The event body (≤16 KB as JSON)' })
   @IsBoundedObject(16_384)

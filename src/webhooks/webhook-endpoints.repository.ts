@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { ArrayContains } from 'typeorm';
+import { TenantScope } from '../database/tenant-scope';
+import type { WebhookEvent } from '../job-definitions/payloads/communication.payloads';
+import { WebhookEndpoint } from './webhook-endpoint.entity';
+
+export type NewWebhookEndpoint = Pick<WebhookEndpoint, 'url' | 'description' | 'events' | 'secret'>;
+export type WebhookEndpointChanges = Partial<Pick<WebhookEndpoint, 'url' | 'description' | 'events' | 'enabled' | 'secret'>>;
+
+/** All SQL of webhook_endpoints; every call runs under the tenant's row-level security. */
+@Injectable()
+export class WebhookEndpoints {
+  constructor(private readonly scope: TenantScope) {}
+
+  create(tenantId: string, endpoint: NewWebhookEndpoint): Promise<WebhookEndpoint> {
+    return this.scope.run(tenantId, (manager) =>
+      manager.save(manager.create(WebhookEndpoint, { ...endpoint, tenantId, enabled: true })),
+    );
+  }
+
+  /** Oldest first. */
+  list(tenantId: string): Promise<WebhookEndpoint[]> {
+    return this.scope.run(tenantId, (manager) =>
+      manager.find(WebhookEndpoint, { order: { createdAt: 'ASC', id: 'ASC' } }),
+    );
+  }
+
+  find(tenantId: string, id: string): Promise<WebhookEndpoint | null> {
+    return this.scope.run(tenantId, (manager) => manager.findOneBy(WebhookEndpoint, { id }));
+  }
+
+  /** The enabled endpoints that want `event`. */
+  subscribedTo(tenantId: string, event: WebhookEvent): Promise<WebhookEndpoint[]> {
+    return this.scope.run(tenantId, (manager) =>
+      manager.find(WebhookEndpoint, { where: { enabled: true, events: ArrayContains([event]) }, order: { createdAt: 'ASC', id: 'ASC' } }),
+    );
+  }
+
+  /** Null when the tenant has no such endpoint. */
+  update(tenantId: string, id: string, changes: WebhookEndpointChanges): Promise<WebhookEndpoint | null> {
+    return this.scope.run(tenantId, async (manager) => {
+      const endpoint = await manager.findOne(WebhookEndpoint, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!endpoint) return null;
+      Object.assign(endpoint, changes);
+      return manager.save(WebhookEndpoint, endpoint);
+    });
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.scope.run(tenantId, (manager) => manager.delete(WebhookEndpoint, { id }));
+    return (result.affected ?? 0) > 0;
+  }
+}
