@@ -6,6 +6,7 @@ import { BackgroundModule } from './background/background.module';
 import { AuthModule } from './common/auth/auth.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { DlqModule } from './dlq/dlq.module';
 import { JobsModule } from './jobs/jobs.module';
@@ -34,6 +35,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
     NotificationsModule,
     BackgroundModule,
     DlqModule,
+    DashboardModule,
   ],
   controllers: [AppController],
 })

@@ -20,6 +20,7 @@ const LAYERS: string[][] = [
   ['rate-limit'],
   ['jobs'],
   ['queues', 'dlq', 'payments', 'nft', 'notifications', 'background'],
+  ['dashboard'],
   ['openapi'],
   ['(root)'],
 ];

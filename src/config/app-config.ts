@@ -31,6 +31,8 @@ export class AppConfig {
   readonly rateLimits: RateLimitConfig;
   /** Credentials and modes (live, sandbox, disabled) of Stripe, e-mail, SMS and Solana. */
   readonly providers: ProvidersConfig;
+  /** How long a queue dashboard session (its cookie) lasts. */
+  readonly dashboardSessionTtlSeconds: number;
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -57,6 +59,7 @@ export class AppConfig {
     this.schedules = { idempotencyCleanup: env.IDEMPOTENCY_CLEANUP_CRON, dlqRetention: env.DLQ_RETENTION_CRON };
     this.rateLimits = new RateLimitConfig(env);
     this.providers = new ProvidersConfig(env);
+    this.dashboardSessionTtlSeconds = env.DASHBOARD_SESSION_TTL_SECONDS;
   }
 
   get runsWorkers(): boolean {

@@ -46,6 +46,7 @@ export interface Environment extends ProviderEnvironment {
   API_RATE_LIMIT_JOBS_SUBMIT: number;
   API_RATE_LIMIT_ADMIN: number;
   API_RATE_LIMIT_OVERRIDE_CACHE_MS: number;
+  DASHBOARD_SESSION_TTL_SECONDS: number;
 }
 
 /**
@@ -113,6 +114,8 @@ const schema = Joi.object<Environment>({
   API_RATE_LIMIT_JOBS_SUBMIT: count(3_000),
   API_RATE_LIMIT_ADMIN: count(1_200),
   API_RATE_LIMIT_OVERRIDE_CACHE_MS: Joi.number().integer().min(0).default(30_000),
+  // The queue dashboard's cookie: short, since it cannot be revoked before it lapses.
+  DASHBOARD_SESSION_TTL_SECONDS: Joi.number().integer().min(30).max(3600).default(300),
   ...PROVIDER_ENVIRONMENT_SCHEMA,
 });
 
