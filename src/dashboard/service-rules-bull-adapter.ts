@@ -38,15 +38,15 @@ export class ServiceRulesBullAdapter extends BullAdapter {
     return (await super.getJobs(...args)).map(refusingChanges);
   }
 
-  override clean(): Promise<void> { return refuse('Cleaning a queue'); }
-  override addJob(): never { throw new DashboardRefusal('Adding a job'); }
+  override clean(..._args: Parameters<BullAdapter['clean']>): Promise<void> { return refuse('Cleaning a queue'); }
+  override addJob(..._args: Parameters<BullAdapter['addJob']>): never { throw new DashboardRefusal('Adding a job'); }
   override pause(): Promise<void> { return refuse('Pausing a queue'); }
   override resume(): Promise<void> { return refuse('Resuming a queue'); }
   override empty(): Promise<void> { return refuse('Emptying a queue'); }
-  override obliterate(): Promise<void> { return refuse('Obliterating a queue'); }
+  override obliterate(..._args: Parameters<BullAdapter['obliterate']>): Promise<void> { return refuse('Obliterating a queue'); }
   override promoteAll(): Promise<void> { return refuse('Promoting jobs'); }
-  override removeJobScheduler(): Promise<boolean> { return refuse('Removing a schedule'); }
-  override setGlobalConcurrency(): Promise<void> { return refuse('Setting concurrency'); }
+  override removeJobScheduler(..._args: Parameters<BullAdapter['removeJobScheduler']>): Promise<boolean> { return refuse('Removing a schedule'); }
+  override setGlobalConcurrency(..._args: Parameters<BullAdapter['setGlobalConcurrency']>): Promise<void> { return refuse('Setting concurrency'); }
 }
 
 function refuse(action: string): Promise<never> {
