@@ -18,7 +18,7 @@ export class DashboardRefusal extends Error {
 }
 
 /**
- * bull-board's Bull adapter with every change refused. Changes are carried out in front of the
+ * bull-board's Bull adapter with every change refused, and stack traces cut to their first line. Changes are carried out in front of the
  * board by DashboardGate through the service's rules (records, dead letters, tenant), which an
  * adapter cannot apply: it is never told who asks. Should a request ever reach the board's own
  * handlers (a route the gate does not know), this refuses it instead of touching Redis directly.
@@ -53,10 +53,19 @@ function refuse(action: string): Promise<never> {
   return Promise.reject(new DashboardRefusal(action));
 }
 
+/** Each attempt's stack trace cut to its first line, the error's name and message: no file paths leave. */
+function withoutStackFrames(json: Record<string, unknown>): Record<string, unknown> {
+  const stacktrace = Array.isArray(json.stacktrace) ? json.stacktrace : [];
+  return { ...json, stacktrace: stacktrace.map((trace) => String(trace ?? '').split('\n')[0]) };
+}
+
 function refusingChanges<T extends object>(job: T): T {
   return new Proxy(job, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
+      if (property === 'toJSON' && typeof value === 'function') {
+        return () => withoutStackFrames(value.call(receiver) as Record<string, unknown>);
+      }
       if (typeof value === 'function' && MUTATING_JOB_METHODS.has(property)) {
         return () => refuse(`Job ${String(property)}`);
       }

@@ -122,6 +122,18 @@ describe('Queue dashboard: changes go through the service', () => {
     expect([(await queueRow(test, 'communication')).paused, await queue.isPaused()]).toEqual([false, false]);
   });
 
+  it('shows a failed job with its reason but no stack frames (no file paths leave the service)', async () => {
+    const tenant = newTenant();
+    const id = await failedPayment(tenant);
+    const cookie = await dashboardCookie(test, tenant.admin);
+    const one = await board(test).get(`/admin/queues/api/queues/money/${id}`).set('Cookie', cookie);
+    const listed = await board(test).get('/admin/queues/api/queues').query({ activeQueue: 'money', status: 'failed' }).set('Cookie', cookie);
+    expect(one.status).toBe(200);
+    expect(one.body.job.failedReason).toMatch(/declined/);
+    expect(one.body.job.stacktrace).toEqual([expect.stringMatching(/^PermanentJobError: .*declined/)]);
+    expect(JSON.stringify([one.body, listed.body])).not.toMatch(/\bat \S+ \(|\.[jt]s:\d+/);
+  });
+
   it('an unknown queue is 404', async () => {
     const cookie = await dashboardCookie(test, newTenant().admin);
     const response = await board(test).put(`/admin/queues/api/queues/nope/${randomUUID()}/retry`).set('Cookie', cookie);
