@@ -3,6 +3,11 @@ import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../../config/app-config';
 
+/** Credentials a log line must never carry; the dashboard's session cookie travels in Set-Cookie. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.secret', '*.token',
+];
+
 /** Structured logs with a request id on every line; credentials are redacted. */
 export const LoggingModule = LoggerModule.forRootAsync({
   inject: [AppConfig],
@@ -12,7 +17,7 @@ export const LoggingModule = LoggerModule.forRootAsync({
       // Set by assignRequestId, which runs first; the fallback covers apps configured without it.
       genReqId: (request: IncomingMessage) => request.id ?? randomUUID(),
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.token'],
+        paths: REDACTED_PATHS,
         censor: '[redacted]',
       },
       autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith('/health') ?? false },
