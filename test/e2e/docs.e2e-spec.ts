@@ -50,6 +50,7 @@ const ROUTES: [method: string, path: string, open: boolean][] = [
   ['post', '/rate-limits/reset/{key}', false],
   ['post', '/rate-limits/emergency-stop', false],
   ['post', '/rate-limits/resume', false],
+  ['post', '/admin/queues/session', false],
 ];
 
 describe('API documentation', () => {
