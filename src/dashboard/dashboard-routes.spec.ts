@@ -1,4 +1,4 @@
-import { appRoutes } from '@bull-board/api/dist/routes';
+import { appRoutes } from '@bull-board/api/dist/routes.js';
 import { dashboardRequestOf } from './dashboard-routes';
 
 /** bull-board's own API routes, with sample values for their parameters. */

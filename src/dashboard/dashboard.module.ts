@@ -1,5 +1,4 @@
 import { createBullBoard } from '@bull-board/api';
-import { errorResponse } from '@bull-board/api/dist/errors';
 import { ExpressAdapter } from '@bull-board/express';
 import { BULL_BOARD_ADAPTER, BULL_BOARD_INSTANCE, BullBoardModule, BullBoardModuleOptions } from '@bull-board/nestjs';
 import { Inject, Module, OnModuleInit } from '@nestjs/common';
@@ -45,8 +44,11 @@ export class DashboardModule implements OnModuleInit {
     for (const { queue } of this.queues.all()) this.board.addQueue(new ServiceRulesBullAdapter(queue));
     // bull-board's own handler sends the stack trace along when NODE_ENV=development.
     this.server.setErrorHandler((error: Error & { statusCode?: number }) => {
-      const status = (error.statusCode && error.statusCode < 500 ? error.statusCode : 500) as Parameters<typeof errorResponse>[0];
-      return errorResponse(status, 'ERRORS.INTERNAL_SERVER_ERROR', { message: status < 500 ? error.message : 'Internal server error' });
+      const known = error.statusCode !== undefined && error.statusCode < 500;
+      return {
+        status: known ? (error.statusCode as 405) : 500,
+        body: { error: { key: 'ERRORS.INTERNAL_SERVER_ERROR' }, message: known ? error.message : 'Internal server error' },
+      };
     });
   }
 }
