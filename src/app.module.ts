@@ -7,6 +7,7 @@ import { ServiceCacheModule } from './cache/cache.module';
 import { AuthModule } from './common/auth/auth.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { ConfigModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { DlqModule } from './dlq/dlq.module';
 import { JobsModule } from './jobs/jobs.module';
@@ -42,6 +43,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     DlqModule,
     StripeWebhooksModule,
     ObservabilityModule,
+    DashboardModule,
   ],
   controllers: [AppController],
 })

@@ -22,6 +22,7 @@ const LAYERS: string[][] = [
   ['jobs'],
   ['queues', 'dlq', 'payments', 'nft', 'notifications', 'background', 'observability', 'webhooks'],
   ['stripe-webhooks'],
+  ['dashboard'],
   ['openapi'],
   ['(root)'],
 ];

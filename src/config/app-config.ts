@@ -37,6 +37,8 @@ export class AppConfig {
   readonly providers: ProvidersConfig;
   /** Scrape access, queue sampling, snapshots and health check timeouts. */
   readonly observability: ObservabilityConfig;
+  /** How long a queue dashboard session (its cookie) lasts. */
+  readonly dashboardSessionTtlSeconds: number;
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -66,6 +68,7 @@ export class AppConfig {
     this.rateLimits = new RateLimitConfig(env);
     this.providers = new ProvidersConfig(env);
     this.observability = new ObservabilityConfig(env);
+    this.dashboardSessionTtlSeconds = env.DASHBOARD_SESSION_TTL_SECONDS;
   }
 
   get runsWorkers(): boolean {

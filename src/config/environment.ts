@@ -49,6 +49,7 @@ export interface Environment extends ProviderEnvironment, ObservabilityEnvironme
   API_RATE_LIMIT_ADMIN: number;
   API_RATE_LIMIT_OVERRIDE_CACHE_MS: number;
   QUEUE_STATUS_CACHE_MS: number;
+  DASHBOARD_SESSION_TTL_SECONDS: number;
 }
 
 /**
@@ -125,6 +126,8 @@ const schema = Joi.object<Environment>({
   API_RATE_LIMIT_OVERRIDE_CACHE_MS: Joi.number().integer().min(0).default(30_000),
   // Counts move with every job: short, and pause, resume and clear invalidate at once.
   QUEUE_STATUS_CACHE_MS: Joi.number().integer().min(0).max(60_000).default(2_000),
+  // The queue dashboard's cookie: short, since it cannot be revoked before it lapses.
+  DASHBOARD_SESSION_TTL_SECONDS: Joi.number().integer().min(30).max(3600).default(300),
   ...PROVIDER_ENVIRONMENT_SCHEMA,
   ...OBSERVABILITY_ENVIRONMENT_SCHEMA,
 });

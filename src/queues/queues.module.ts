@@ -9,5 +9,6 @@ import { QueuesService } from './queues.service';
   imports: [QueueStoreModule, PersistenceModule],
   controllers: [QueuesController],
   providers: [QueuesService],
+  exports: [QueuesService],
 })
 export class QueuesModule {}

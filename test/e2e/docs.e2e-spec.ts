@@ -60,6 +60,7 @@ const ROUTES: [method: string, path: string, open: boolean][] = [
   ['delete', '/webhook-endpoints/{id}', false],
   ['post', '/webhook-endpoints/{id}/rotate-secret', false],
   ['get', '/webhook-endpoints/{id}/deliveries', false],
+  ['post', '/admin/queues/session', false],
 ];
 
 /**

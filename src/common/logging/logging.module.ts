@@ -4,6 +4,11 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../../config/app-config';
 import { currentJobLogFields } from './job-log-context';
 
+/** Credentials a log line must never carry; the dashboard's session cookie travels in Set-Cookie. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.secret', '*.token',
+];
+
 /**
  * Structured logs: one line per request (with its request id) and per job event (with the
  * job's id, type, queue, tenant, attempt and trace id, see job-log-context.ts); credentials
@@ -26,7 +31,7 @@ export const LoggingModule = LoggerModule.forRootAsync({
           `${request.method} ${request.url} ${response.statusCode}`,
         mixin: () => currentJobLogFields(),
         redact: {
-          paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.token'],
+          paths: REDACTED_PATHS,
           censor: '[redacted]',
         },
         autoLogging: { ignore: (request: IncomingMessage) => /^\/(health|metrics)(\/|\?|$)/.test(request.url ?? '') },
