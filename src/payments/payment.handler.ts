@@ -44,7 +44,11 @@ export class PaymentHandler implements JobHandler<'payment-process', PaymentInte
       if (current.status === 'canceled') {
         throw new PermanentJobError('payment_intent_canceled', `PaymentIntent ${current.paymentIntentId} was canceled`);
       }
-      return this.payments.confirmPaymentIntent(current.paymentIntentId, providerIdempotencyKey(context, PAYMENT_STEPS.confirmed));
+      const outcome = await this.payments.confirmPaymentIntent(current.paymentIntentId, providerIdempotencyKey(context, PAYMENT_STEPS.confirmed));
+      if (outcome.status === 'requires_payment_method') {
+        throw new PermanentJobError('payment_failed', `PaymentIntent ${outcome.paymentIntentId} needs another payment method`);
+      }
+      return outcome;
     });
     if (payload.customerEmail && confirmed.status === 'succeeded') {
       await context.enqueue({

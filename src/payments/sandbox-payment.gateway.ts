@@ -50,7 +50,7 @@ export class SandboxPaymentGateway extends PaymentGateway {
 
   async confirmPaymentIntent(paymentIntentId: string): Promise<PaymentIntentOutcome> {
     const intent = this.intent(paymentIntentId);
-    if (intent.outcome.status === 'requires_confirmation') {
+    if (intent.outcome.status === 'requires_confirmation' || intent.outcome.status === 'requires_payment_method') {
       const declineCode = DECLINING_PAYMENT_METHODS[intent.paymentMethodId];
       if (declineCode) {
         intent.outcome.status = 'requires_payment_method';

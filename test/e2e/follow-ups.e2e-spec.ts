@@ -8,6 +8,7 @@ import { appsClosedAfterEach } from '../support/app-lifecycle';
 import { paymentJob } from '../support/payloads';
 import { crashWorkers, newRedisPrefix, newTenant, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
+import { StripeFake } from '../support/stripe-fake/stripe-fake';
 
 const paymentWithReceipt = (orderId: string, email: string) => paymentJob({ orderId, customerEmail: email });
 
@@ -27,13 +28,20 @@ async function holdRelay(): Promise<{ release: () => Promise<void> }> {
 
 describe('Follow-up jobs through the transactional outbox', () => {
   const start = appsClosedAfterEach();
+  let stripe: StripeFake;
+  beforeAll(async () => {
+    stripe = await StripeFake.start();
+  });
+  afterAll(async () => {
+    await stripe?.close();
+  });
 
   const followUpsOf = (app: TestApp, parentId: string) =>
     app.app.get(DataSource).query(`SELECT id, type, status, origin, parent_job_id FROM jobs WHERE parent_job_id = $1`, [parentId]);
 
   it('a completed payment enqueues its confirmation e-mail as a job of its own, once', async () => {
     const email = new FakeEmail();
-    const app = await start({ gateways: [{ provide: EmailGateway, useValue: email }] });
+    const app = await start({ env: stripe.env(), gateways: [{ provide: EmailGateway, useValue: email }] });
     const tenant = newTenant();
     const { body } = await app.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`)
       .send(paymentWithReceipt('ord_receipt', 'buyer@example.com')).expect(201);
@@ -58,7 +66,7 @@ describe('Follow-up jobs through the transactional outbox', () => {
     let released = false;
     try {
       const dyingEmail = new FakeEmail();
-      const dying = await start({ redisPrefix: prefix, gateways: [{ provide: EmailGateway, useValue: dyingEmail }] });
+      const dying = await start({ redisPrefix: prefix, env: stripe.env(), gateways: [{ provide: EmailGateway, useValue: dyingEmail }] });
       const { body } = await dying.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`)
         .send(paymentWithReceipt('ord_crash_relay', 'crash@example.com')).expect(201);
       expect(await waitForJobToFinish(dying, tenant.user, body.id)).toMatchObject({ status: 'completed' });
@@ -77,7 +85,7 @@ describe('Follow-up jobs through the transactional outbox', () => {
       released = true;
 
       const email = new FakeEmail();
-      const restarted = await start({ redisPrefix: prefix, env: { OUTBOX_RELAY_INTERVAL_MS: '200' }, gateways: [{ provide: EmailGateway, useValue: email }] });
+      const restarted = await start({ redisPrefix: prefix, env: stripe.env({ OUTBOX_RELAY_INTERVAL_MS: '200' }), gateways: [{ provide: EmailGateway, useValue: email }] });
       expect(await waitForJobToFinish(restarted, tenant.user, followUp.id, 20_000)).toMatchObject({ status: 'completed' });
       expect(await followUpsOf(restarted, body.id)).toHaveLength(1);
       expect(email.sentTo('crash@example.com') + dyingEmail.sentTo('crash@example.com')).toBe(1);
@@ -89,7 +97,7 @@ describe('Follow-up jobs through the transactional outbox', () => {
 
   it('relaying an entry again (a crash after the add, before its delete) makes no second job or e-mail', async () => {
     const email = new FakeEmail();
-    const app = await start({ gateways: [{ provide: EmailGateway, useValue: email }] });
+    const app = await start({ env: stripe.env(), gateways: [{ provide: EmailGateway, useValue: email }] });
     const tenant = newTenant();
     const relay = await holdRelay();
     let entry: Record<string, unknown>;

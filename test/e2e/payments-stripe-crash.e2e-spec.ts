@@ -39,7 +39,7 @@ describe('A payment whose worker crashed mid-way resumes at Stripe without a sec
   it('crash after Stripe created the intent, before its answer was journalled: the re-run replays the same key', async () => {
     const process = deployment();
     const orderId = `ord_lost_${randomUUID().slice(0, 8)}`;
-    fake.hold(orderId, { operation: 'payment_intents.create', phase: 'after' });
+    fake.hold(orderId, { operation: 'payment_intents.create', phase: 'after', once: true });
     const dying = await process();
     const tenant = newTenant();
     const { id } = await submitOk(dying, tenant.user, 'payment-process', paymentData({ orderId }));
@@ -69,7 +69,7 @@ describe('A payment whose worker crashed mid-way resumes at Stripe without a sec
   it('crash between create (journalled) and confirm: the re-run retrieves the recorded intent and confirms it, creating none', async () => {
     const process = deployment();
     const orderId = `ord_between_${randomUUID().slice(0, 8)}`;
-    fake.hold(orderId, { operation: 'payment_intents.confirm', phase: 'before' });
+    fake.hold(orderId, { operation: 'payment_intents.confirm', phase: 'before', once: true });
     const dying = await process();
     const tenant = newTenant();
     const { id } = await submitOk(dying, tenant.user, 'payment-process', paymentData({ orderId }));

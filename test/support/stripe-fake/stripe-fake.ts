@@ -47,11 +47,11 @@ export interface HoldOptions {
   operation?: Operation;
   /** `before`: the request waits in front of Stripe (nothing applied yet); `after`: applied, its answer waits. */
   phase?: 'before' | 'after';
+  /** Hold only the first matching request (a re-run's passes); otherwise every one, and after `release` each gets its outcome at once. */
+  once?: boolean;
 }
 
 interface Hold extends Required<HoldOptions> {
-  /** An order's hold takes its first matching request only (a re-run is not held); `*` takes every one. */
-  once: boolean;
   taken: boolean;
   entered: boolean;
   released: Promise<HoldRelease>;
@@ -136,14 +136,17 @@ export class StripeFake {
 
   // ---- holds: a payment kept in flight until the test lets it go ----
 
-  /** Holds the order's requests of one operation (or every order's, with `*`) until `release`. */
+  /**
+   * Holds the order's requests of one operation (or every order's, with `*`) until `release`;
+   * like a gateway double's hold, requests arriving after the release get its outcome at once.
+   */
   hold(orderId: string, options: HoldOptions = {}): void {
     let release: (outcome: HoldRelease) => void = () => undefined;
     const released = new Promise<HoldRelease>((resolve) => (release = resolve));
     this.holds.set(orderId, {
       operation: options.operation ?? 'payment_intents.create',
       phase: options.phase ?? 'before',
-      once: orderId !== ALL_ORDERS,
+      once: options.once ?? false,
       taken: false,
       entered: false,
       released,
@@ -158,13 +161,13 @@ export class StripeFake {
 
   /** `time-out` answers 504 as a proxy in front of Stripe would (before-holds only); `drop` closes the connection. */
   release(orderId: string, outcome: HoldRelease = 'succeed'): void {
-    const hold = this.holds.get(orderId);
-    this.holds.delete(orderId);
-    hold?.release(outcome);
+    this.holds.get(orderId)?.release(outcome);
   }
 
+  /** Lets every held request go, and holds nothing more. */
   releaseAll(outcome: HoldRelease = 'succeed'): void {
-    for (const orderId of [...this.holds.keys()]) this.release(orderId, outcome);
+    for (const hold of this.holds.values()) hold.release(outcome);
+    this.holds.clear();
   }
 
   // ---- the server ----
@@ -293,11 +296,12 @@ export class StripeFake {
   }
 
   private holdFor(request: FakeRequest): Hold | undefined {
-    const own = request.orderId ? this.holds.get(request.orderId) : undefined;
-    const hold = own && !own.taken && own.operation === request.operation ? own : this.holds.get(ALL_ORDERS);
-    if (!hold || hold.operation !== request.operation || (hold.once && hold.taken)) return undefined;
-    hold.taken = true;
-    return hold;
+    for (const hold of [request.orderId ? this.holds.get(request.orderId) : undefined, this.holds.get(ALL_ORDERS)]) {
+      if (!hold || hold.operation !== request.operation || (hold.once && hold.taken)) continue;
+      hold.taken = true;
+      return hold;
+    }
+    return undefined;
   }
 
   private dropConnection(request: FakeRequest, req: IncomingMessage): void {
