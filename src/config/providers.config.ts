@@ -25,6 +25,8 @@ export interface ProviderEnvironment {
   STRIPE_WEBHOOK_SECRET?: string;
   /** For fakes and proxies, e.g. http://127.0.0.1:12111. */
   STRIPE_API_BASE_URL?: string;
+  /** How long one Stripe request may take before it counts as a (transient) timeout. */
+  STRIPE_TIMEOUT_MS: number;
   SMTP_URL?: string;
   MAIL_FROM?: string;
   ALERT_EMAIL_TO?: string;
@@ -54,6 +56,7 @@ export const PROVIDER_ENVIRONMENT_SCHEMA = {
   STRIPE_SECRET_KEY: Joi.string().pattern(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'a Stripe secret key (sk_… or rk_…)').optional(),
   STRIPE_WEBHOOK_SECRET: Joi.string().pattern(/^whsec_[A-Za-z0-9]+$/, 'a Stripe webhook secret (whsec_…)').optional(),
   STRIPE_API_BASE_URL: baseUrl,
+  STRIPE_TIMEOUT_MS: Joi.number().integer().min(100).max(120_000).default(20_000),
   SMTP_URL: Joi.string().uri({ scheme: ['smtp', 'smtps'] }).optional(),
   MAIL_FROM: optionalText,
   ALERT_EMAIL_TO: optionalText,

@@ -7,30 +7,88 @@ export interface CreatePaymentIntent {
   metadata?: Record<string, string>;
 }
 
+/** Stripe's PaymentIntent statuses; anything else Stripe may add later passes through as a string. */
+export type PaymentIntentStatus =
+  | 'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing'
+  | 'requires_capture' | 'canceled' | 'succeeded';
+
 export interface PaymentIntentOutcome {
   paymentIntentId: string;
-  status: 'succeeded' | 'processing' | 'requires_action';
+  status: PaymentIntentStatus;
   amount: number;
   currency: string;
+  /** Set when the status is `requires_action`: what the customer must do (e.g. `use_stripe_sdk`, `redirect_to_url`). */
+  nextActionType?: string;
 }
 
 export interface CreateRefund {
   paymentIntentId: string;
+  /** Minor units; the whole remaining amount when absent. */
   amount?: number;
   reason?: 'duplicate' | 'fraudulent' | 'requested_by_customer';
+  metadata?: Record<string, string>;
 }
 
 export interface RefundOutcome {
   refundId: string;
-  status: 'succeeded' | 'pending';
+  status: 'succeeded' | 'pending' | 'requires_action' | 'failed' | 'canceled';
+  /** What was refunded; null only where the amount is unknown (a full refund in the sandbox). */
   amount: number | null;
 }
 
+export interface CreateCustomer {
+  email?: string;
+  name?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface CustomerOutcome {
+  customerId: string;
+}
+
+export interface PaymentMethodOutcome {
+  paymentMethodId: string;
+  customerId: string;
+}
+
+/** A verified Stripe event, as far as this service reads it. */
+export interface StripeWebhookEvent {
+  id: string;
+  type: string;
+  created: number;
+  livemode: boolean;
+  data: { object: Record<string, unknown> };
+}
+
+/** A `Stripe-Signature` that is missing, malformed, wrong or outside the tolerance. */
+export class WebhookSignatureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookSignatureError';
+  }
+}
+
+/** Stripe's default, and what the issue asks for: a signature older than 5 minutes is refused. */
+export const WEBHOOK_TOLERANCE_SECONDS = 300;
+
 /**
- * Stripe, as the handlers see it. `idempotencyKey` must be stable across re-runs of one
- * job, so that a repeated call can never charge or refund twice.
+ * Stripe, as the handlers see it. Every mutating call takes an `idempotencyKey` that must be
+ * stable across re-runs of one job (see provider-idempotency-key.ts), so that a repeated call
+ * replays Stripe's first answer instead of charging or refunding twice. Failures are thrown as
+ * JobErrors: permanent (declined card, invalid request, idempotency misuse) or transient.
  */
 export abstract class PaymentGateway {
   abstract createPaymentIntent(request: CreatePaymentIntent, idempotencyKey: string): Promise<PaymentIntentOutcome>;
+  abstract getPaymentIntent(paymentIntentId: string): Promise<PaymentIntentOutcome>;
+  abstract confirmPaymentIntent(paymentIntentId: string, idempotencyKey: string): Promise<PaymentIntentOutcome>;
+  abstract cancelPaymentIntent(paymentIntentId: string, idempotencyKey: string): Promise<PaymentIntentOutcome>;
   abstract createRefund(request: CreateRefund, idempotencyKey: string): Promise<RefundOutcome>;
+  abstract getRefund(refundId: string): Promise<RefundOutcome>;
+  abstract createCustomer(request: CreateCustomer, idempotencyKey: string): Promise<CustomerOutcome>;
+  abstract attachPaymentMethod(paymentMethodId: string, customerId: string, idempotencyKey: string): Promise<PaymentMethodOutcome>;
+  /**
+   * Checks `Stripe-Signature` against the raw request body with the endpoint secret and a
+   * 300 s tolerance; answers the event, or throws WebhookSignatureError.
+   */
+  abstract verifyWebhookSignature(rawBody: Buffer | string, signature: string | undefined): StripeWebhookEvent;
 }

@@ -1,20 +1,36 @@
 import { Injectable } from '@nestjs/common';
+import { PermanentJobError } from '../job-definitions/job-errors';
 import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
 import type { RefundProcessPayload } from '../job-definitions/payloads/money.payloads';
 import { PaymentGateway, RefundOutcome } from './payment.gateway';
+import { providerIdempotencyKey } from './provider-idempotency-key';
 
+export const REFUND_STEP = 'refund_created';
+
+/**
+ * A full refund (no amount: what is left of the payment) or a partial one. More than is left
+ * to refund is Stripe's `amount_too_large`, a permanent failure.
+ */
 @Injectable()
 @HandlesJob('refund-process')
 export class RefundHandler implements JobHandler<'refund-process', RefundOutcome & { orderId: string; paymentIntentId: string }> {
   constructor(private readonly payments: PaymentGateway) {}
 
   async execute(payload: RefundProcessPayload, context: JobContext) {
-    const outcome = await context.step('refund_created', () =>
+    const outcome = await context.step(REFUND_STEP, () =>
       this.payments.createRefund(
-        { paymentIntentId: payload.paymentIntentId, amount: payload.amount, reason: payload.reason },
-        `${context.idempotencyKey}:refund`,
+        {
+          paymentIntentId: payload.paymentIntentId,
+          amount: payload.amount,
+          reason: payload.reason,
+          metadata: { orderId: payload.orderId, tenantId: context.tenantId, jobId: context.jobId },
+        },
+        providerIdempotencyKey(context, REFUND_STEP),
       ),
     );
+    if (outcome.status === 'failed' || outcome.status === 'canceled') {
+      throw new PermanentJobError(`refund_${outcome.status}`, `Stripe reports refund ${outcome.refundId} as ${outcome.status}`);
+    }
     if (payload.customerEmail) {
       await context.enqueue({
         name: 'refund-confirmation-email',

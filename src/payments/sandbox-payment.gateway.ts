@@ -1,44 +1,119 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import Stripe from 'stripe';
 import { sandboxId } from '../common/sandbox/sandbox-ids';
 import { PermanentJobError } from '../job-definitions/job-errors';
 import {
-  CreatePaymentIntent, CreateRefund, PaymentGateway, PaymentIntentOutcome, RefundOutcome,
+  CreateCustomer, CreatePaymentIntent, CreateRefund, CustomerOutcome, PaymentGateway, PaymentIntentOutcome,
+  PaymentMethodOutcome, RefundOutcome, StripeWebhookEvent, WEBHOOK_TOLERANCE_SECONDS, WebhookSignatureError,
 } from './payment.gateway';
 
 /** Stripe's test payment methods that decline, with the decline code Stripe reports. */
 const DECLINING_PAYMENT_METHODS: Record<string, string> = {
   pm_card_chargeDeclined: 'generic_decline',
   pm_card_chargeDeclinedInsufficientFunds: 'insufficient_funds',
+  pm_card_visa_chargeDeclinedInsufficientFunds: 'insufficient_funds',
   pm_card_chargeDeclinedExpiredCard: 'expired_card',
 };
+/** Stripe's test payment method that asks for 3-D Secure. */
+const AUTHENTICATION_REQUIRED = 'pm_card_authenticationRequired';
 
-/** No network: behaves like Stripe test mode for the payment methods that matter here. */
-@Injectable()
-export class SandboxPaymentGateway extends PaymentGateway implements OnModuleInit {
-  private readonly logger = new Logger('PaymentGateway');
+interface SandboxIntent {
+  outcome: PaymentIntentOutcome;
+  paymentMethodId: string;
+  refunded: number;
+}
 
-  onModuleInit(): void {
-    this.logger.warn('Payments run in the sandbox: no charge reaches Stripe');
+/**
+ * No network: behaves like Stripe test mode for the payment methods that matter here, with ids
+ * derived from the idempotency key (the same request always gets the same id). What it created
+ * is remembered in this process only: an intent created by another process is unknown here.
+ */
+export class SandboxPaymentGateway extends PaymentGateway {
+  private readonly intents = new Map<string, SandboxIntent>();
+
+  /** `webhookSecret`: when set, events signed with it verify as they would live. */
+  constructor(private readonly webhookSecret?: string) {
+    super();
   }
 
   async createPaymentIntent(request: CreatePaymentIntent, idempotencyKey: string): Promise<PaymentIntentOutcome> {
-    const declineCode = DECLINING_PAYMENT_METHODS[request.paymentMethodId];
-    if (declineCode) {
-      throw new PermanentJobError('card_declined', `Your card was declined (${declineCode}).`);
+    const paymentIntentId = sandboxId('pi_sandbox_', idempotencyKey);
+    const known = this.intents.get(paymentIntentId);
+    if (known) return { ...known.outcome };
+    const outcome: PaymentIntentOutcome = { paymentIntentId, status: 'requires_confirmation', amount: request.amount, currency: request.currency };
+    this.intents.set(paymentIntentId, { outcome, paymentMethodId: request.paymentMethodId, refunded: 0 });
+    return { ...outcome };
+  }
+
+  async getPaymentIntent(paymentIntentId: string): Promise<PaymentIntentOutcome> {
+    return { ...this.intent(paymentIntentId).outcome };
+  }
+
+  async confirmPaymentIntent(paymentIntentId: string): Promise<PaymentIntentOutcome> {
+    const intent = this.intent(paymentIntentId);
+    if (intent.outcome.status === 'requires_confirmation' || intent.outcome.status === 'requires_payment_method') {
+      const declineCode = DECLINING_PAYMENT_METHODS[intent.paymentMethodId];
+      if (declineCode) {
+        intent.outcome.status = 'requires_payment_method';
+        throw new PermanentJobError('card_declined', `Your card was declined. (decline code: ${declineCode})`);
+      }
+      if (intent.paymentMethodId === AUTHENTICATION_REQUIRED) {
+        Object.assign(intent.outcome, { status: 'requires_action', nextActionType: 'use_stripe_sdk' });
+      } else {
+        intent.outcome.status = 'succeeded';
+      }
     }
-    return {
-      paymentIntentId: sandboxId('pi_sandbox_', idempotencyKey),
-      status: 'succeeded',
-      amount: request.amount,
-      currency: request.currency,
-    };
+    return { ...intent.outcome };
+  }
+
+  async cancelPaymentIntent(paymentIntentId: string): Promise<PaymentIntentOutcome> {
+    const intent = this.intent(paymentIntentId);
+    if (intent.outcome.status === 'succeeded') {
+      throw new PermanentJobError('payment_intent_unexpected_state', 'A succeeded PaymentIntent cannot be canceled');
+    }
+    intent.outcome.status = 'canceled';
+    delete intent.outcome.nextActionType;
+    return { ...intent.outcome };
   }
 
   async createRefund(request: CreateRefund, idempotencyKey: string): Promise<RefundOutcome> {
-    return {
-      refundId: sandboxId('re_sandbox_', idempotencyKey),
-      status: 'succeeded',
-      amount: request.amount ?? null,
-    };
+    const intent = this.intents.get(request.paymentIntentId);
+    let amount = request.amount ?? null;
+    if (intent) {
+      const left = intent.outcome.amount - intent.refunded;
+      amount ??= left;
+      if (amount > left) {
+        throw new PermanentJobError('amount_too_large', `Refund amount (${amount}) is greater than the amount left to refund (${left})`);
+      }
+      intent.refunded += amount;
+    }
+    return { refundId: sandboxId('re_sandbox_', idempotencyKey), status: 'succeeded', amount };
+  }
+
+  async getRefund(refundId: string): Promise<RefundOutcome> {
+    return { refundId, status: 'succeeded', amount: null };
+  }
+
+  async createCustomer(_request: CreateCustomer, idempotencyKey: string): Promise<CustomerOutcome> {
+    return { customerId: sandboxId('cus_sandbox_', idempotencyKey) };
+  }
+
+  async attachPaymentMethod(paymentMethodId: string, customerId: string): Promise<PaymentMethodOutcome> {
+    return { paymentMethodId, customerId };
+  }
+
+  verifyWebhookSignature(rawBody: Buffer | string, signature: string | undefined): StripeWebhookEvent {
+    if (!this.webhookSecret) throw new WebhookSignatureError('No STRIPE_WEBHOOK_SECRET is configured: no Stripe event can be verified');
+    if (!signature) throw new WebhookSignatureError('Missing Stripe-Signature header');
+    try {
+      return Stripe.webhooks.constructEvent(rawBody, signature, this.webhookSecret, WEBHOOK_TOLERANCE_SECONDS) as unknown as StripeWebhookEvent;
+    } catch (error) {
+      throw new WebhookSignatureError(error instanceof Error ? error.message : 'invalid signature');
+    }
+  }
+
+  private intent(paymentIntentId: string): SandboxIntent {
+    const intent = this.intents.get(paymentIntentId);
+    if (!intent) throw new PermanentJobError('resource_missing', `No such PaymentIntent in this sandbox process: ${paymentIntentId}`);
+    return intent;
   }
 }

@@ -7,6 +7,7 @@ import { paymentJob } from '../support/payloads';
 import { SmtpSink } from '../support/smtp-sink';
 import { crashWorkers, newRedisPrefix, newTenant, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
+import { StripeFake } from '../support/stripe-fake/stripe-fake';
 
 const paymentWithReceipt = (orderId: string, email: string) => paymentJob({ orderId, customerEmail: email });
 
@@ -26,12 +27,19 @@ async function holdRelay(): Promise<{ release: () => Promise<void> }> {
 
 describe('Follow-up jobs through the transactional outbox', () => {
   const startApp = appsClosedAfterEach();
-  // The confirmation e-mails go out for real, over SMTP to a sink on loopback.
+  // The confirmation e-mails go out for real, over SMTP to a sink on loopback; payments to a Stripe fake.
   const sink = new SmtpSink();
-  beforeAll(() => sink.start());
-  afterAll(() => sink.stop());
+  let stripe: StripeFake;
+  beforeAll(async () => {
+    await sink.start();
+    stripe = await StripeFake.start();
+  });
+  afterAll(async () => {
+    await sink.stop();
+    await stripe?.close();
+  });
   const start = (options: Parameters<typeof startApp>[0] = {}) =>
-    startApp({ ...options, env: { SMTP_URL: sink.url, MAIL_FROM: 'Tickets <tickets@venue.example>', ...options.env } });
+    startApp({ ...options, env: { ...stripe.env(), SMTP_URL: sink.url, MAIL_FROM: 'Tickets <tickets@venue.example>', ...options.env } });
 
   // The confirmation e-mails; a payment's payment.completed webhook event is webhooks-delivery's concern.
   const followUpsOf = (app: TestApp, parentId: string) =>

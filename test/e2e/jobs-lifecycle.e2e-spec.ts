@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { expectErrorBody } from '../support/error-body';
-import { HeldPaymentGateway } from '../support/held-stripe';
 import { auth, getJob, submitOk } from '../support/job-requests';
 import { DECLINED_PAYMENT, paymentData } from '../support/payloads';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 import { settledBullJob, waitForJobToFinish } from '../support/wait-for';
+import { StripeFake } from '../support/stripe-fake/stripe-fake';
 
 const database = privateDatabaseForThisFile();
 
@@ -138,14 +137,17 @@ describe('Jobs', () => {
 
 describe('Jobs that are running (Stripe held at the network edge)', () => {
   let test: TestApp;
-  const stripe = new HeldPaymentGateway();
+  let stripe: StripeFake;
 
   beforeAll(async () => {
-    test = await startTestApp({ gateways: [{ provide: PaymentGateway, useValue: stripe }] });
+    stripe = await StripeFake.start();
+    // Held payments wait as long as a test needs: far from the SDK's timeout.
+    test = await startTestApp({ env: stripe.env({ STRIPE_TIMEOUT_MS: '60000' }) });
   });
   afterAll(async () => {
-    stripe.releaseAll();
-    await test.close();
+    stripe?.releaseAll();
+    await test?.close();
+    await stripe?.close();
   });
 
   it('DELETE flags an active job; its attempt then fails transiently and it ends cancelled, not retried', async () => {

@@ -1,29 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import { QUEUE_DEFINITIONS } from '../../src/config/queues.config';
-import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { QueueRegistry } from '../../src/queue-store/queue-registry';
-import { HeldPaymentGateway } from '../support/held-stripe';
 import { auth } from '../support/job-requests';
 import { paymentData } from '../support/payloads';
 import { createPrivateDatabase, PrivateDatabase } from '../support/private-database';
 import { startTestApp, TestApp, newTenant } from '../support/test-app';
 import { waitForJobToFinish } from '../support/wait-for';
+import { StripeFake } from '../support/stripe-fake/stripe-fake';
 
 /** Pausing writes the `queues` row every app re-applies at start-up: a database of its own. */
 describe('Priority and delay', () => {
-  const stripe = new HeldPaymentGateway();
+  let stripe: StripeFake;
   let database: PrivateDatabase;
   let test: TestApp;
 
   beforeAll(async () => {
     database = await createPrivateDatabase();
-    test = await startTestApp({ env: { DATABASE_URL: database.url }, gateways: [{ provide: PaymentGateway, useValue: stripe }] });
+    stripe = await StripeFake.start();
+    // Held payments wait as long as a test needs: far from the SDK's timeout.
+    test = await startTestApp({ env: { DATABASE_URL: database.url, ...stripe.env({ STRIPE_TIMEOUT_MS: '60000' }) } });
   });
   afterAll(async () => {
-    stripe.releaseAll();
+    stripe?.releaseAll();
     await test?.close();
+    await stripe?.close();
     await database?.drop();
   });
+  /** The orders whose payments reached Stripe, in arrival order. */
+  const calls = () => stripe.requestsOf('payment_intents.create').map((request) => request.orderId ?? '');
 
   async function submit(token: string, orderId: string, options: object): Promise<{ id: string; status: string }> {
     const response = await test.http().post('/jobs').set(auth(token)).send({ type: 'payment-process', data: paymentData({ orderId }), options });
@@ -47,10 +51,10 @@ describe('Priority and delay', () => {
         submitted.push({ priority, ...(await submit(tenant.user, `ord_${priority}_${run}`, { priority })) });
       }
       expect(submitted.map((job) => job.status)).toEqual(['waiting', 'waiting', 'waiting', 'waiting']);
-      const before = stripe.calls.length;
+      const before = calls().length;
       await test.http().post('/queues/money/resume').set(auth(tenant.admin)).expect(200);
       await Promise.all(submitted.map((job) => waitForJobToFinish(test, tenant.user, job.id)));
-      const order = stripe.calls.slice(before).filter((orderId) => orderId.endsWith(`_${run}`) && !orderId.startsWith('ord_block_'));
+      const order = calls().slice(before).filter((orderId) => orderId.endsWith(`_${run}`) && !orderId.startsWith('ord_block_'));
       expect(order).toEqual(['critical', 'high', 'normal', 'low'].map((priority) => `ord_${priority}_${run}`));
     } finally {
       await test.http().post('/queues/money/resume').set(auth(tenant.admin)).expect(200);

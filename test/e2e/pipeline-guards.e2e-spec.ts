@@ -9,12 +9,20 @@ import { appsClosedAfterEach } from '../support/app-lifecycle';
 import { paymentJob } from '../support/payloads';
 import { newRedisPrefix, newTenant } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
+import { StripeFake } from '../support/stripe-fake/stripe-fake';
 
 describe('Nothing changes a job once its outcome has committed', () => {
   const start = appsClosedAfterEach();
+  let stripe: StripeFake;
+  beforeAll(async () => {
+    stripe = await StripeFake.start();
+  });
+  afterAll(async () => {
+    await stripe?.close();
+  });
 
   it('a completion listener that throws leaves the job completed with its result, in the record and in Bull', async () => {
-    const app = await start();
+    const app = await start({ env: stripe.env() });
     const tenant = newTenant();
     let thrown = 0;
     app.app.get(EventEmitter2).on(JOB_EVENTS.completed, (event: { type: string }) => {
@@ -37,7 +45,7 @@ describe('Nothing changes a job once its outcome has committed', () => {
   });
 
   it('after a completion commits, the same attempt can no longer fail, defer or complete the job', async () => {
-    const app = await start({ env: { APP_ROLE: 'api' } });
+    const app = await start({ env: stripe.env({ APP_ROLE: 'api' }) });
     const tenant = newTenant();
     const { body } = await app.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(paymentJob({ orderId: 'ord_guard' })).expect(201);
     const attempts = app.app.get(JobAttempts);
@@ -62,12 +70,12 @@ describe('Nothing changes a job once its outcome has committed', () => {
   it('a persisted job found cancelled before it is claimed ends with its record cancelled', async () => {
     const prefix = newRedisPrefix();
     const tenant = newTenant();
-    const api = await start({ redisPrefix: prefix, env: { APP_ROLE: 'api' } });
+    const api = await start({ redisPrefix: prefix, env: stripe.env({ APP_ROLE: 'api' }) });
     const { body } = await api.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(paymentJob({ orderId: 'ord_cancel_early' })).expect(201);
     // A cancellation that arrived while the job was between attempts, still in Redis.
     await api.app.get(CancellationFlags).request(body.id);
 
-    const worker = await start({ redisPrefix: prefix });
+    const worker = await start({ redisPrefix: prefix, env: stripe.env() });
     const job = await waitForJobToFinish(worker, tenant.user, body.id);
     expect(job.status).toBe('cancelled');
     const [record] = await worker.app.get(DataSource).query(`SELECT status, finished_at, attempts FROM jobs WHERE id = $1`, [body.id]);

@@ -1,11 +1,9 @@
 import { DataSource } from 'typeorm';
-import { TransientJobError } from '../../src/job-definitions/job-errors';
-import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { CircuitBreakers } from '../../src/rate-limit/circuit-breakers';
 import { ProviderRateLimiter } from '../../src/rate-limit/provider-rate-limiter';
-import { FakeStripe } from '../support/fake-stripe';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { createPrivateDatabase, PrivateDatabase } from '../support/private-database';
+import { StripeFake } from '../support/stripe-fake/stripe-fake';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
 
@@ -24,23 +22,27 @@ async function setStripeBucket(db: DataSource, capacity: number, refillPerSecond
 }
 
 describe('Provider rate limits and circuit breakers in the job pipeline', () => {
-  const stripe = new FakeStripe();
+  let stripe: StripeFake;
   let test: TestApp;
   let database: PrivateDatabase;
   let original: { capacity: number; refill_per_second: string };
 
   beforeAll(async () => {
     database = await createPrivateDatabase();
+    stripe = await StripeFake.start();
   });
   afterAll(async () => {
     await database?.drop();
+    await stripe?.close();
   });
+  /** Requests to create an intent for the orders of one batch, in arrival order. */
+  const createsOf = (prefix: string) => stripe.requestsOf('payment_intents.create').filter((request) => request.orderId?.startsWith(`${prefix}_`));
 
   // An app per test: a breaker's rolling window would otherwise carry one test's calls into the next.
   beforeEach(async () => {
     test = await startTestApp({
-      gateways: [{ provide: PaymentGateway, useValue: stripe }],
       env: {
+        ...stripe.env(),
         DATABASE_URL: database.url,
         BREAKER_VOLUME_THRESHOLD: '3',
         BREAKER_ERROR_THRESHOLD_PERCENT: '50',
@@ -61,16 +63,12 @@ describe('Provider rate limits and circuit breakers in the job pipeline', () => 
     await setStripeBucket(db, 5, 5);
     await test.app.get(ProviderRateLimiter).reload();
     const tenant = newTenant();
-    const calls: number[] = [];
-    const keys: string[] = [];
-    stripe.before = async (_request, idempotencyKey) => {
-      calls.push(Date.now());
-      keys.push(idempotencyKey);
-    };
     try {
       const { body } = await test.http().post('/jobs/batch').set('Authorization', `Bearer ${tenant.admin}`).send({ jobs: payments(50, 'burst') }).expect(201);
       const jobs = await Promise.all(body.jobs.map((job: { id: string }) => waitForJobToFinish(test, tenant.admin, job.id, 30_000)));
       expect(jobs.every((job) => job.status === 'completed' && job.attempts === 1)).toBe(true);
+      const calls = createsOf('burst').map((request) => request.at);
+      const keys = createsOf('burst').map((request) => String(request.idempotencyKey));
       // A key called twice would mean two attempts of one job overlapped at the provider.
       expect(keys.filter((key, index) => keys.indexOf(key) !== index)).toEqual([]);
       expect(calls).toHaveLength(50);
@@ -84,7 +82,6 @@ describe('Provider rate limits and circuit breakers in the job pipeline', () => 
       }
       expect(await db.query(`SELECT 1 FROM dead_letter_jobs WHERE tenant_id = $1`, [tenant.tenantId])).toEqual([]);
     } finally {
-      stripe.before = async () => undefined;
       await setStripeBucket(db, original.capacity, Number(original.refill_per_second));
       await test.app.get(ProviderRateLimiter).reload();
     }
@@ -93,26 +90,20 @@ describe('Provider rate limits and circuit breakers in the job pipeline', () => 
   it('delays jobs while the breaker is open and completes them once the provider recovers', async () => {
     const db = test.app.get(DataSource);
     const tenant = newTenant();
-    let down = true;
-    let callsWhileDown = 0;
-    stripe.before = async () => {
-      if (down) {
-        callsWhileDown += 1;
-        throw new TransientJobError('provider_unavailable', 'Stripe answered 503');
-      }
-    };
+    const outage = stripe.fail(503, { operations: ['payment_intents.create'], times: Infinity });
     try {
       const { body } = await test.http().post('/jobs/batch').set('Authorization', `Bearer ${tenant.admin}`).send({ jobs: payments(20, 'outage') }).expect(201);
       // The outage lasts until the breaker has opened and turned jobs away without calling Stripe.
       await waitFor(async () => (test.app.get(CircuitBreakers).getState('stripe').rejects > 0 ? true : undefined), 15_000, 'the breaker to open');
-      down = false;
+      stripe.clearFaults();
+      const callsWhileDown = outage.hits;
       const jobs = await Promise.all(body.jobs.map((job: { id: string }) => waitForJobToFinish(test, tenant.admin, job.id, 30_000)));
       expect(jobs.map((job) => job.status)).toEqual(Array(20).fill('completed'));
       // Without the breaker, 20 jobs retrying every 20 ms would have hit the failing provider hundreds of times.
       expect(callsWhileDown).toBeLessThan(20);
       expect(await db.query(`SELECT 1 FROM dead_letter_jobs WHERE tenant_id = $1`, [tenant.tenantId])).toEqual([]);
     } finally {
-      stripe.before = async () => undefined;
+      stripe.clearFaults();
     }
   });
 });

@@ -1,29 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { expectErrorBody } from '../support/error-body';
-import { HeldPaymentGateway } from '../support/held-stripe';
 import { auth, getJob, listJobs, submitOk } from '../support/job-requests';
 import { paymentData } from '../support/payloads';
 import { resumeAll } from '../support/queue-state';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 import { waitForJobToFinish } from '../support/wait-for';
+import { StripeFake } from '../support/stripe-fake/stripe-fake';
 
 /** Clearing needs a paused queue, and pausing writes the `queues` row every app re-applies at start-up. */
 const database = privateDatabaseForThisFile();
 
 describe('Clearing a queue (Stripe held at the network edge)', () => {
   let test: TestApp;
-  const stripe = new HeldPaymentGateway();
+  let stripe: StripeFake;
 
   beforeAll(async () => {
-    test = await startTestApp({ env: database.env(), gateways: [{ provide: PaymentGateway, useValue: stripe }] });
+    stripe = await StripeFake.start();
+    // Held payments wait as long as a test needs: far from the SDK's timeout.
+    test = await startTestApp({ env: { ...database.env(), ...stripe.env({ STRIPE_TIMEOUT_MS: '60000' }) } });
   });
   afterAll(async () => {
-    stripe.releaseAll();
+    stripe?.releaseAll();
     await resumeAll(test);
-    await test.close();
+    await test?.close();
+    await stripe?.close();
   });
 
   it('removes waiting and delayed jobs of every tenant, cancels their records, and keeps the running one', async () => {

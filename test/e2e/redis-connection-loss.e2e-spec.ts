@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
-import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { expectErrorBody } from '../support/error-body';
-import { FakeStripe, gate } from '../support/fake-stripe';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { ScratchRedis, startScratchRedis } from '../support/scratch-redis';
+import { StripeFake } from '../support/stripe-fake/stripe-fake';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
@@ -31,23 +30,23 @@ const SUBMITTERS = 4;
 const database = privateDatabaseForThisFile();
 
 describe('Redis connection lost and back mid-load', () => {
-  const stripe = new FakeStripe();
-  /** Charges made (first calls under a key, not replays) per order. */
-  const charged = new Map<string, number>();
-  const gatewayOpen = gate();
+  let stripe: StripeFake;
+  /** Calls to create an intent that reached Stripe, per order. */
+  const called = () => countBy(stripe.requestsOf('payment_intents.create').map((request) => request.orderId ?? ''));
+  /** Intents Stripe created (first calls under a key, not replays), per order. */
+  const charged = () => countBy(stripe.effects('intent_created').map((effect) => effect.orderId ?? ''));
   let redis: ScratchRedis;
   let test: TestApp;
 
   beforeAll(async () => {
     redis = await startScratchRedis();
-    stripe.before = async (request) => {
-      const orderId = request.metadata?.orderId ?? '';
-      charged.set(orderId, (charged.get(orderId) ?? 0) + 1);
-      await gatewayOpen.wait;
-    };
+    stripe = await StripeFake.start();
+    // Every payment waits at Stripe's edge until the test lets them all through.
+    stripe.hold('*', { operation: 'payment_intents.create' });
     test = await startTestApp({
-      gateways: [{ provide: PaymentGateway, useValue: stripe }],
       env: {
+        // Held payments wait for seconds: far from the SDK's timeout.
+        ...stripe.env({ STRIPE_TIMEOUT_MS: '60000' }),
         ...database.env(),
         REDIS_URL: redis.url,
         RECOVERY_INTERVAL_MS: '300',
@@ -58,8 +57,9 @@ describe('Redis connection lost and back mid-load', () => {
     });
   });
   afterAll(async () => {
-    gatewayOpen.open();
+    stripe?.releaseAll();
     await test?.close().catch(() => undefined);
+    await stripe?.close();
     await redis?.stop();
   });
 
@@ -97,10 +97,10 @@ describe('Redis connection lost and back mid-load', () => {
 
     try {
       // Payments held inside the gateway (active) and more accepted behind them (waiting).
-      await waitFor(async () => (charged.size >= 5 && accepted.size >= 25 ? true : undefined), 20_000, 'active and waiting payments');
+      await waitFor(async () => (called().size >= 5 && accepted.size >= 25 ? true : undefined), 20_000, 'active and waiting payments');
       await redis.kill();
       // The running payments charge while Redis is down; Bull cannot hear that they finished.
-      gatewayOpen.open();
+      stripe.release('*');
       await waitFor(async () => (refused.size >= 2 * SUBMITTERS ? true : undefined), 20_000, 'submissions refused while Redis is down');
       const acceptedBeforeRestart = accepted.size;
       await redis.restart();
@@ -128,17 +128,24 @@ describe('Redis connection lost and back mid-load', () => {
     await waitFor(async () => ((await unfinished()).length === 0 ? true : undefined), 30_000, 'every accepted job to finish').catch(() => undefined);
     const statuses = await records();
     expect([...accepted.values()].map((id) => [id, statuses.get(id)]).filter(([, status]) => status !== 'completed')).toEqual([]);
-    const chargesOf = (orderIds: Iterable<string>) => [...orderIds].map((orderId) => [orderId, charged.get(orderId) ?? 0]);
+    const chargesOf = (orderIds: Iterable<string>) => [...orderIds].map((orderId) => [orderId, charged().get(orderId) ?? 0]);
     expect(chargesOf(accepted.keys())).toEqual([...accepted.keys()].map((orderId) => [orderId, 1]));
     expect(chargesOf(refused.keys())).toEqual([...refused.keys()].map((orderId) => [orderId, 0]));
     // At the provider: one idempotency key, one effect and one call per accepted job. No attempt
     // is repeated here (the payments running at the kill complete on PostgreSQL), so a second
     // call, even one Stripe would only replay, means a job ran twice.
-    expect(new Set(stripe.calls).size).toBe(accepted.size);
-    expect(stripe.charges.size).toBe(accepted.size);
-    expect(stripe.calls.length).toBe(accepted.size);
+    const creates = stripe.requestsOf('payment_intents.create');
+    expect(new Set(creates.map((request) => request.idempotencyKey)).size).toBe(accepted.size);
+    expect(stripe.effects('intent_created')).toHaveLength(accepted.size);
+    expect(creates.length).toBe(accepted.size);
 
     // Nothing half-accepted: the only records are those of accepted jobs.
     expect([...statuses.keys()].sort()).toEqual([...accepted.values()].sort());
   }, 120_000);
 });
+
+function countBy(values: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
+}

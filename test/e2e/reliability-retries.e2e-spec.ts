@@ -1,25 +1,30 @@
 import { DataSource } from 'typeorm';
-import { TransientJobError } from '../../src/job-definitions/job-errors';
-import { PaymentGateway } from '../../src/payments/payment.gateway';
-import { FakeStripe } from '../support/fake-stripe';
+import { StripeFake } from '../support/stripe-fake/stripe-fake';
 import { paymentJob, VALID_PAYLOADS } from '../support/payloads';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
 
 describe('Retries, dead letters and idempotency', () => {
   let test: TestApp;
-  const stripe = new FakeStripe();
+  let stripe: StripeFake;
+  /** A Stripe answer slower than this is a timeout of the SDK (a transient `provider_timeout`). */
+  const STRIPE_TIMEOUT_MS = 1_000;
 
   beforeAll(async () => {
+    stripe = await StripeFake.start();
     test = await startTestApp({
-      gateways: [{ provide: PaymentGateway, useValue: stripe }],
-      env: { RETRY_STRATEGIES: JSON.stringify({ 'payment-process': { attempts: 3, backoff: 'fixed', baseDelayMs: 20, maxDelayMs: 20 } }) },
+      env: stripe.env({
+        STRIPE_TIMEOUT_MS: String(STRIPE_TIMEOUT_MS),
+        RETRY_STRATEGIES: JSON.stringify({ 'payment-process': { attempts: 3, backoff: 'fixed', baseDelayMs: 20, maxDelayMs: 20 } }),
+      }),
     });
   });
-  afterAll(() => test.close());
-  afterEach(() => {
-    stripe.before = async () => undefined;
+  afterAll(async () => {
+    await test?.close();
+    await stripe?.close();
   });
+  afterEach(() => stripe.clearFaults());
+  const createCalls = (orderId?: string) => stripe.requestsOf('payment_intents.create', orderId).length;
 
   const query = (sql: string, params: unknown[]) => test.app.get(DataSource).query(sql, params);
   const submit = (token: string, body: object) => test.http().post('/jobs').set('Authorization', `Bearer ${token}`).send(body);
@@ -45,14 +50,12 @@ describe('Retries, dead letters and idempotency', () => {
 
   it('retries a transient failure exactly the configured number of times, then dead-letters it', async () => {
     const tenant = newTenant();
-    stripe.before = async (request) => {
-      if (request.description === 'flaky') throw new TransientJobError('provider_timeout', 'Stripe timed out');
-    };
-    const callsBefore = stripe.calls.length;
+    stripe.slow(STRIPE_TIMEOUT_MS + 500, { orderId: 'ord_flaky', operations: ['payment_intents.create'], times: Infinity });
+    const callsBefore = createCalls('ord_flaky');
     const { body } = await submit(tenant.user, paymentJob({ description: 'flaky', orderId: 'ord_flaky' })).expect(201);
     const job = await waitForJobToFinish(test, tenant.user, body.id);
     expect(job).toMatchObject({ status: 'failed', attempts: 3, error: { type: 'provider_timeout', permanent: false } });
-    expect(stripe.calls.length - callsBefore).toBe(3);
+    expect(createCalls('ord_flaky') - callsBefore).toBe(3);
     const [entry] = await waitFor(async () => {
       const rows = await query(`SELECT attempts, first_failed_at, last_failed_at FROM dead_letter_jobs WHERE job_id = $1`, [body.id]);
       return rows.length ? rows : undefined;
@@ -63,10 +66,7 @@ describe('Retries, dead letters and idempotency', () => {
 
   it('a job that succeeds on its second attempt is not dead-lettered', async () => {
     const tenant = newTenant();
-    let failures = 0;
-    stripe.before = async (request) => {
-      if (request.description === 'once' && failures++ === 0) throw new TransientJobError('provider_timeout', 'slow');
-    };
+    stripe.slow(STRIPE_TIMEOUT_MS + 500, { orderId: 'ord_once', operations: ['payment_intents.create'] });
     const { body } = await submit(tenant.user, paymentJob({ description: 'once', orderId: 'ord_once' })).expect(201);
     expect(await waitForJobToFinish(test, tenant.user, body.id)).toMatchObject({ status: 'completed', attempts: 2 });
     expect(await query(`SELECT 1 FROM dead_letter_jobs WHERE job_id = $1`, [body.id])).toEqual([]);
@@ -74,7 +74,7 @@ describe('Retries, dead letters and idempotency', () => {
 
   it('gives 50 concurrent submissions with one key one job and one provider call', async () => {
     const tenant = newTenant();
-    const before = stripe.calls.length;
+    const before = createCalls();
     const body = { ...paymentJob({ orderId: 'ord_concurrent' }), options: { idempotencyKey: 'ord_concurrent-pay' } };
     const responses = await Promise.all(Array.from({ length: 50 }, () => submit(tenant.user, body)));
     const ids = new Set(responses.map((response) => response.body.id));
@@ -82,7 +82,7 @@ describe('Retries, dead letters and idempotency', () => {
     expect(responses.filter((response) => response.status === 201)).toHaveLength(1);
     expect(responses.filter((response) => response.status === 200)).toHaveLength(49);
     await waitForJobToFinish(test, tenant.user, [...ids][0]);
-    expect(stripe.calls.length - before).toBe(1);
+    expect(createCalls() - before).toBe(1);
     // Payments only: the completed one has its payment.completed webhook event as a follow-up.
     expect(await query(`SELECT count(*)::int AS n FROM jobs WHERE tenant_id = $1 AND type = 'payment-process'`, [tenant.tenantId])).toEqual([{ n: 1 }]);
   });
