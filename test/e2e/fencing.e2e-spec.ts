@@ -122,6 +122,7 @@ describe('Fencing: a worker that lost its claim writes nothing', () => {
     expect(job).toMatchObject({ status: 'completed', result: { paymentIntentId: 'pi_fake_1' } });
     expect((await snapshot(db, jobId)).journal).toMatchObject([
       { step: 'payment_intent_confirmed', fence: '2', details: { paymentIntentId: 'pi_fake_1' } },
+      { step: 'payment_intent_created', fence: '2', details: { paymentIntentId: 'pi_fake_1' } },
     ]);
     expect(survivorRuns.completionsOf(jobId)).toBe(1);
   });

@@ -69,7 +69,8 @@ describe('Effect journal, leases and recovery', () => {
     const db = survivor.app.get(DataSource);
     const before = await snapshot(db, body.id);
     expect(before.record).toMatchObject({ status: 'completed', fence: '2' });
-    expect(before.journal).toMatchObject([{ step: 'payment_intent_confirmed', fence: '2' }]);
+    // Both steps journalled by the survivor (ordered by step name).
+    expect(before.journal).toMatchObject([{ step: 'payment_intent_confirmed', fence: '2' }, { step: 'payment_intent_created', fence: '2' }]);
     answerLost.open();
     const stale = await dyingRuns.settled(body.id);
     expect(await snapshot(db, body.id)).toEqual(before);
