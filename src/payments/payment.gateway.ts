@@ -60,16 +60,25 @@ export interface StripeWebhookEvent {
   data: { object: Record<string, unknown> };
 }
 
-/** A `Stripe-Signature` that is missing, malformed, wrong or outside the tolerance. */
+/** Stripe's default: a signed timestamp older (or newer) than this is refused, so a captured delivery cannot be replayed later. */
+export const WEBHOOK_TOLERANCE_SECONDS = 300;
+
+export type WebhookSignatureProblem = 'missing_signature' | 'missing_body' | 'stale_signature' | 'bad_signature';
+
+const SIGNATURE_PROBLEMS: Record<WebhookSignatureProblem, string> = {
+  missing_signature: 'Missing Stripe-Signature header',
+  missing_body: 'The request has no JSON body to verify',
+  stale_signature: `The Stripe-Signature timestamp is older than ${WEBHOOK_TOLERANCE_SECONDS} s`,
+  bad_signature: 'The Stripe-Signature header does not match the body',
+};
+
+/** A `Stripe-Signature` that is missing, malformed, wrong or stale; the message never quotes the header, body or secret. */
 export class WebhookSignatureError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(readonly problem: WebhookSignatureProblem) {
+    super(SIGNATURE_PROBLEMS[problem]);
     this.name = 'WebhookSignatureError';
   }
 }
-
-/** Stripe's default, and what the issue asks for: a signature older than 5 minutes is refused. */
-export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 /**
  * Stripe, as the handlers see it. Every mutating call takes an `idempotencyKey` that must be

@@ -1,10 +1,10 @@
-import Stripe from 'stripe';
 import { sandboxId } from '../common/sandbox/sandbox-ids';
 import { PermanentJobError } from '../job-definitions/job-errors';
 import {
   CreateCustomer, CreatePaymentIntent, CreateRefund, CustomerOutcome, PaymentGateway, PaymentIntentOutcome,
-  PaymentMethodOutcome, RefundOutcome, StripeWebhookEvent, WEBHOOK_TOLERANCE_SECONDS, WebhookSignatureError,
+  PaymentMethodOutcome, RefundOutcome, StripeWebhookEvent, WebhookSignatureError,
 } from './payment.gateway';
+import { verifyStripeSignature } from './stripe-signature';
 
 /** Stripe's test payment methods that decline, with the decline code Stripe reports. */
 const DECLINING_PAYMENT_METHODS: Record<string, string> = {
@@ -102,13 +102,8 @@ export class SandboxPaymentGateway extends PaymentGateway {
   }
 
   verifyWebhookSignature(rawBody: Buffer | string, signature: string | undefined): StripeWebhookEvent {
-    if (!this.webhookSecret) throw new WebhookSignatureError('No STRIPE_WEBHOOK_SECRET is configured: no Stripe event can be verified');
-    if (!signature) throw new WebhookSignatureError('Missing Stripe-Signature header');
-    try {
-      return Stripe.webhooks.constructEvent(rawBody, signature, this.webhookSecret, WEBHOOK_TOLERANCE_SECONDS) as unknown as StripeWebhookEvent;
-    } catch (error) {
-      throw new WebhookSignatureError(error instanceof Error ? error.message : 'invalid signature');
-    }
+    if (!this.webhookSecret) throw new WebhookSignatureError('bad_signature');
+    return verifyStripeSignature(rawBody, signature, this.webhookSecret) as unknown as StripeWebhookEvent;
   }
 
   private intent(paymentIntentId: string): SandboxIntent {

@@ -2,9 +2,9 @@ import Stripe from 'stripe';
 import type { ProviderEnvironment } from '../config/providers.config';
 import {
   CreateCustomer, CreatePaymentIntent, CreateRefund, CustomerOutcome, PaymentGateway, PaymentIntentOutcome,
-  PaymentIntentStatus, PaymentMethodOutcome, RefundOutcome, StripeWebhookEvent, WEBHOOK_TOLERANCE_SECONDS,
-  WebhookSignatureError,
+  PaymentIntentStatus, PaymentMethodOutcome, RefundOutcome, StripeWebhookEvent,
 } from './payment.gateway';
+import { verifyStripeSignature } from './stripe-signature';
 import { mapStripeError, withoutSecrets } from './stripe-errors';
 
 /**
@@ -112,14 +112,7 @@ export class StripePaymentGateway extends PaymentGateway {
   }
 
   verifyWebhookSignature(rawBody: Buffer | string, signature: string | undefined): StripeWebhookEvent {
-    if (!signature) throw new WebhookSignatureError('Missing Stripe-Signature header');
-    try {
-      const event = this.stripe.webhooks.constructEvent(rawBody, signature, this.webhookSecret, WEBHOOK_TOLERANCE_SECONDS);
-      return event as unknown as StripeWebhookEvent;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : 'invalid signature';
-      throw new WebhookSignatureError(withoutSecrets(message));
-    }
+    return verifyStripeSignature(rawBody, signature, this.webhookSecret) as unknown as StripeWebhookEvent;
   }
 
   private async call<T>(work: () => Promise<T>): Promise<T> {

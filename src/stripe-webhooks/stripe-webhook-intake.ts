@@ -5,7 +5,8 @@ import { SystemSubmissions } from '../jobs/system-submissions';
 import { JobRecords } from '../persistence/job-records';
 import { factsOf, isReconciled, StripeEventFacts } from '../payments/stripe-event-facts';
 import { StripeEvents } from '../payments/stripe-events';
-import { StripeSignatureRejected, StripeWebhookVerifier } from '../payments/stripe-webhook-verifier';
+import { WebhookSignatureError } from '../payments/payment.gateway';
+import { StripeWebhookVerifier } from '../payments/stripe-webhook-verifier';
 import type { StripeWebhookAck } from './stripe-webhook-ack.dto';
 
 /**
@@ -48,7 +49,7 @@ export class StripeWebhookIntake {
     try {
       return this.verifier.verify(rawBody, signature);
     } catch (error) {
-      if (error instanceof StripeSignatureRejected) throw new BadRequestException(error.message);
+      if (error instanceof WebhookSignatureError) throw new BadRequestException(error.message);
       throw error;
     }
   }

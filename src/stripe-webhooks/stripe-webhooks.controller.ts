@@ -3,7 +3,7 @@ import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import type { Request } from 'express';
 import { Public } from '../common/auth/decorators';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
-import { STRIPE_SIGNATURE_TOLERANCE_SECONDS } from '../payments/stripe-webhook-verifier';
+import { WEBHOOK_TOLERANCE_SECONDS } from '../payments/payment.gateway';
 import { StripeWebhookAck } from './stripe-webhook-ack.dto';
 import { StripeWebhookIntake } from './stripe-webhook-intake';
 
@@ -19,7 +19,7 @@ export class StripeWebhooksController {
     summary: 'Receive a Stripe event (Stripe calls this; the signature is the authentication)',
     description:
       'No bearer token: `Stripe-Signature` is verified against the raw request body with the endpoint secret ' +
-      `(STRIPE_WEBHOOK_SECRET), with Stripe's ${STRIPE_SIGNATURE_TOLERANCE_SECONDS} s tolerance. Each event id is stored once; ` +
+      `(STRIPE_WEBHOOK_SECRET), with Stripe's ${WEBHOOK_TOLERANCE_SECONDS} s tolerance. Each event id is stored once; ` +
       'a redelivered event answers 200 and changes nothing. `payment_intent.succeeded`, `payment_intent.payment_failed`, ' +
       '`charge.refunded` and `charge.dispute.created` are reconciled with the job records of their tenant by an internal ' +
       '`stripe-event` job; other types, and events of no tenant of ours, are stored as `ignored`.',
@@ -53,7 +53,7 @@ export class StripeWebhooksController {
   })
   @ApiOkResponse({ type: StripeWebhookAck, description: 'Stored (or stored before); reconciliation runs as a job' })
   @ApiErrors(
-    [400, `Missing, malformed or wrong Stripe-Signature, or one older than ${STRIPE_SIGNATURE_TOLERANCE_SECONDS} s (or no JSON body); nothing was stored`],
+    [400, `Missing, malformed or wrong Stripe-Signature, or one older than ${WEBHOOK_TOLERANCE_SECONDS} s (or no JSON body); nothing was stored`],
     [503, 'Inbound Stripe webhooks are not configured (no STRIPE_WEBHOOK_SECRET, or Stripe disabled), or the queue refused the work; Stripe retries'],
   )
   receive(@Req() request: RawBodyRequest<Request>, @Headers('Stripe-Signature') signature?: string): Promise<StripeWebhookAck> {

@@ -36,7 +36,7 @@ describe('Payments on the Stripe SDK, against the loopback Stripe fake', () => {
 
   const order = (name: string) => `ord_${name}_${randomUUID().slice(0, 8)}`;
   const query = (sql: string, params: unknown[]) => test.app.get(DataSource).query(sql, params);
-  const followUpsOf = (jobId: string) => query(`SELECT type FROM jobs WHERE parent_job_id = $1`, [jobId]);
+  const followUpsOf = (jobId: string) => query(`SELECT type FROM jobs WHERE parent_job_id = $1 ORDER BY type`, [jobId]);
   const deadLetterOf = (jobId: string) =>
     waitFor(async () => (await query(`SELECT error_type, error_message, attempts FROM dead_letter_jobs WHERE job_id = $1`, [jobId]))[0], 10_000, 'the dead letter');
 
@@ -58,7 +58,8 @@ describe('Payments on the Stripe SDK, against the loopback Stripe fake', () => {
     expect(confirm.idempotencyKey).toBe(keyOf('payment_intent_confirmed'));
     expect([create.apiVersion, confirm.apiVersion]).toEqual([STRIPE_API_VERSION, STRIPE_API_VERSION]);
     expect(fake.effects(undefined, orderId).map((effect) => effect.kind)).toEqual(['intent_created', 'intent_confirmed']);
-    expect(await waitFor(async () => ((await followUpsOf(id)).length ? followUpsOf(id) : undefined))).toEqual([{ type: 'email-send' }]);
+    // The receipt and the payment.completed webhook event, written together with the completion.
+    expect(await waitFor(async () => ((await followUpsOf(id)).length ? followUpsOf(id) : undefined))).toEqual([{ type: 'email-send' }, { type: 'webhook-event' }]);
   });
 
   it.each([

@@ -43,10 +43,10 @@ describe('Refunds on the Stripe SDK, against the loopback Stripe fake', () => {
     expect(job).toMatchObject({ status: 'completed', attempts: 1 });
     expect(job.result).toEqual({ ...payment, refundId: effect.objectId, status: 'succeeded', amount: 2500 });
     const followUps = await waitFor(async () => {
-      const rows = await test.app.get(DataSource).query(`SELECT type FROM jobs WHERE parent_job_id = $1`, [id]);
+      const rows = await test.app.get(DataSource).query(`SELECT type FROM jobs WHERE parent_job_id = $1 ORDER BY type`, [id]);
       return rows.length ? rows : undefined;
     });
-    expect(followUps).toEqual([{ type: 'email-send' }]);
+    expect(followUps).toEqual([{ type: 'email-send' }, { type: 'webhook-event' }]);
   });
 
   it('partial refunds add up to the charge; one more than is left is permanent (amount_too_large), one attempt, nothing refunded', async () => {

@@ -76,7 +76,7 @@ describe('Worker shutdown with a job running', () => {
     // Whatever the process did with the job, it did before it exited: the record says it finished, once.
     const { record, journal } = await snapshot(db, body.id);
     expect(record).toMatchObject({ status: 'completed', attempts: 1, fence: '1', error: null });
-    expect(journal).toMatchObject([{ step: 'payment_intent_confirmed', fence: '1' }]);
+    expect(journal).toMatchObject([{ step: 'payment_intent_confirmed', fence: '1' }, { step: 'payment_intent_created', fence: '1' }]);
     expect(await (await money.getJob(body.id))?.getState()).toBe('completed');
   });
 });
