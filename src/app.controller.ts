@@ -4,10 +4,11 @@ import { Public } from './common/auth/decorators';
 import { AppConfig } from './config/app-config';
 import { QUEUE_NAMES } from './job-definitions/queue-names';
 import { JOB_TYPE_NAMES } from './job-definitions/job-types';
+import { SERVICE_VERSION } from './common/service-version';
 
 export class ServiceInfo {
   @ApiProperty({ example: 'queue-service' }) name: string;
-  @ApiProperty({ example: '0.1.0' }) version: string;
+  @ApiProperty({ example: '0.4.0' }) version: string;
   @ApiProperty({ enum: ['all', 'api', 'worker'] }) role: string;
   @ApiProperty({ type: [String] }) queues: string[];
   @ApiProperty({ type: [String] }) jobTypes: string[];
@@ -26,7 +27,7 @@ export class AppController {
   info(): ServiceInfo {
     return {
       name: 'queue-service',
-      version: process.env.npm_package_version ?? '0.1.0',
+      version: SERVICE_VERSION,
       role: this.config.appRole,
       queues: [...QUEUE_NAMES],
       jobTypes: [...JOB_TYPE_NAMES],

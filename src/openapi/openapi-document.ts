@@ -3,6 +3,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import { AppConfig } from '../config/app-config';
 import { completeDocument } from './document-completion';
 import { DOCS_JSON_PATH, DOCS_PATH, DOCS_YAML_PATH, docsPaths } from './docs-routes';
+import { SERVICE_VERSION } from '../common/service-version';
 
 const documents = new WeakMap<INestApplication, OpenAPIObject>();
 
@@ -13,7 +14,7 @@ function buildDocument(app: INestApplication): OpenAPIObject {
     new DocumentBuilder()
       .setTitle('Queue Service')
       .setDescription('Asynchronous jobs for payments, refunds, NFT tickets, notifications and background work.')
-      .setVersion('0.1.0')
+      .setVersion(SERVICE_VERSION)
       .addServer(config.publicUrl)
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .addTag('docs', 'This document and its Swagger UI')
