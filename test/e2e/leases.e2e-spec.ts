@@ -54,13 +54,13 @@ describe('Leases: a live worker keeps its job; recovery waits for the grace peri
 
   /**
    * A payment held inside the first worker's Stripe call, and a second worker app on the same
-   * Redis prefix and the same Stripe. Every create call of the order is held: one the second
-   * worker made would show in `stripe.callsFor(orderId)`.
+   * Redis prefix and the same Stripe. Only the first call is held: one the second worker made
+   * would go through, and show in `stripe.callsFor(orderId)`.
    */
   async function slowJobAndSecondWorker(orderId: string, env: Record<string, string>) {
     const prefix = newRedisPrefix();
     const tenant = newTenant();
-    const firstCall = stripe.hold(orderId);
+    const firstCall = stripe.hold(orderId, { once: true });
     const first = await start({ redisPrefix: prefix, env: { ...env, ...stripe.env() } });
     const firstRuns = new RunWatch(first);
     const { body } = await first.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment(orderId)).expect(201);
