@@ -1,12 +1,11 @@
 import { DataSource } from 'typeorm';
 import { StaleAttemptError, TransientJobError } from '../../src/job-definitions/job-errors';
-import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { JobRecords } from '../../src/persistence/job-records';
 import { EffectJournal } from '../../src/persistence/effect-journal';
 import { AttemptRef, JobAttempts } from '../../src/persistence/job-attempts';
 import { CallWatch, RunWatch, snapshot } from '../support/attempt-watch';
-import { FakeStripe, gate } from '../support/fake-stripe';
 import { VALID_PAYLOADS } from '../support/payloads';
+import { HeldRequests, StripeFake } from '../support/stripe-fake/stripe-fake';
 import { crashWorkers, newRedisPrefix, newTenant, startTestApp, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
@@ -18,6 +17,8 @@ const FAST = {
   JOB_LEASE_MS: '800',
   RECOVERY_INTERVAL_MS: '300',
   RECOVERY_GRACE_MS: '0',
+  // A held Stripe call waits as long as a test needs: far from the SDK's timeout.
+  STRIPE_TIMEOUT_MS: '60000',
 };
 
 const payment = (orderId: string) => ({ type: 'payment-process', data: { ...VALID_PAYLOADS['payment-process'], orderId } });
@@ -31,85 +32,88 @@ const payment = (orderId: string) => ({ type: 'payment-process', data: { ...VALI
 privateDatabaseForThisFile();
 
 describe('Fencing: a worker that lost its claim writes nothing', () => {
+  /** The one Stripe every app of the file talks to; each test uses orders of its own. */
+  let stripe: StripeFake;
+  beforeAll(async () => {
+    stripe = await StripeFake.start();
+  });
+  afterAll(async () => {
+    await stripe?.close();
+  });
   const open: TestApp[] = [];
   const start = async (...args: Parameters<typeof startTestApp>) => {
     const app = await startTestApp(...args);
     open.push(app);
     return app;
   };
-  const gates: ReturnType<typeof gate>[] = [];
-  /** A gate that is opened after the test at the latest: closing an app waits for its running jobs. */
-  const hold = () => {
-    const held = gate();
-    gates.push(held);
-    return held;
-  };
   /** Records a test leaves unfinished: later tests' recovery (grace 0, same database) would run them. */
   const unfinished: { app: TestApp; tenantId: string; jobId: string }[] = [];
   afterEach(async () => {
-    for (const held of gates.splice(0)) held.open();
+    // Held calls go first: closing an app waits for its running jobs.
+    stripe.releaseAll();
     for (const { app, tenantId, jobId } of unfinished.splice(0)) await app.app.get(JobRecords).markCancelled(tenantId, jobId);
     await Promise.all(open.splice(0).map((app) => app.close().catch(() => undefined)));
   });
 
   /**
    * A payment whose first worker is stuck inside Stripe when it is taken for dead (its Bull
-   * workers stop, its lock and lease lapse), and a second app that takes the job over.
+   * workers stop, its lock and lease lapse), and a second app that takes the job over. Both talk
+   * to the one Stripe fake; `staleCall` holds the first worker's request to create the intent.
    */
-  async function takeOver(orderId: string, staleStripe: FakeStripe, survivorStripe: FakeStripe) {
+  async function takeOver(orderId: string, staleCall: HeldRequests) {
     const prefix = newRedisPrefix();
     const tenant = newTenant();
-    const stale = await start({ redisPrefix: prefix, env: FAST, gateways: [{ provide: PaymentGateway, useValue: staleStripe }] });
+    const env = { ...FAST, ...stripe.env() };
+    const stale = await start({ redisPrefix: prefix, env });
     const staleRuns = new RunWatch(stale);
     const { body } = await stale.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment(orderId)).expect(201);
     const jobId: string = body.id;
-    await waitFor(async () => (staleStripe.callsFor(orderId) === 1 ? true : undefined), 15_000, 'the first worker to call Stripe');
+    await staleCall.entered();
+    expect(stripe.callsFor(orderId)).toBe(1);
     await crashWorkers(stale);
-    const survivor = await start({ redisPrefix: prefix, env: FAST, gateways: [{ provide: PaymentGateway, useValue: survivorStripe }] });
+    const survivor = await start({ redisPrefix: prefix, env });
     const survivorRuns = new RunWatch(survivor);
     return { tenant, jobId, stale, staleRuns, survivor, survivorRuns, db: survivor.app.get(DataSource) };
   }
 
   it('refuses the record write of a stale attempt whose Stripe call failed after the job was taken over (record fence alone)', async () => {
-    const staleStripe = new FakeStripe();
-    const timedOut = hold();
-    staleStripe.before = async () => {
-      await timedOut.wait;
-      throw new TransientJobError('provider_timeout', 'Stripe did not answer in time');
-    };
-    const { tenant, jobId, stale, staleRuns, survivor, db } = await takeOver('ord_stale_failure', staleStripe, new FakeStripe());
+    const orderId = 'ord_stale_failure';
+    // The first worker's call waits in front of Stripe; the survivor's (the next one) goes through.
+    const staleCall = stripe.hold(orderId, { once: true });
+    const { tenant, jobId, stale, staleRuns, survivor, db } = await takeOver(orderId, staleCall);
     expect(await waitForJobToFinish(survivor, tenant.user, jobId, 20_000)).toMatchObject({ status: 'completed' });
+    expect(stripe.callsFor(orderId)).toBe(2);
     const staleFailures = new CallWatch(stale.app.get(JobAttempts), 'fail');
     const before = await snapshot(db, jobId);
     expect(before.record).toMatchObject({ status: 'completed', fence: '2', error: null });
 
-    // The stale attempt's call fails now. No step is journalled, so the failure's record write
-    // (status, error, lease) is the only thing it tries, and only the record's fence refuses it.
-    timedOut.open();
+    // The stale attempt's call fails now (a 504: Stripe was never reached). No step is journalled, so
+    // the failure's record write (status, error, lease) is the only thing it tries, and only the record's fence refuses it.
+    staleCall.release('time-out');
     const refusal = await staleFailures.settled();
     const outcome = await staleRuns.settled(jobId);
     expect(await snapshot(db, jobId)).toEqual(before);
     expect(refusal).toMatchObject({ settled: 'rejected', error: expect.any(StaleAttemptError) });
     expect(outcome).toMatchObject({ settled: 'rejected', error: expect.any(TransientJobError) });
+    expect(stripe.effects('intent_created', orderId)).toHaveLength(1); // the survivor's
   });
 
   it('refuses a stale attempt that journals a step the new attempt has not recorded yet (journal fence alone)', async () => {
-    const staleStripe = new FakeStripe();
-    const staleHeld = hold();
-    staleStripe.before = () => staleHeld.wait;
-    const survivorStripe = new FakeStripe();
-    const survivorHeld = hold();
-    survivorStripe.before = () => survivorHeld.wait;
-    const { tenant, jobId, stale, staleRuns, survivor, survivorRuns, db } = await takeOver('ord_stale_step', staleStripe, survivorStripe);
+    const orderId = 'ord_stale_step';
+    // Two holds of the order, taken in turn: the first worker's call, then the survivor's.
+    const staleCall = stripe.hold(orderId, { once: true });
+    const survivorCall = stripe.hold(orderId, { once: true });
+    const { tenant, jobId, stale, staleRuns, survivor, survivorRuns, db } = await takeOver(orderId, staleCall);
     // The new attempt has claimed the job and is inside Stripe, its step not yet journalled.
-    await waitFor(async () => (survivorStripe.callsFor('ord_stale_step') === 1 ? true : undefined), 20_000, 'the new attempt to call Stripe');
+    await survivorCall.entered(20_000);
+    expect(stripe.callsFor(orderId)).toBe(2);
     const staleSteps = new CallWatch(stale.app.get(EffectJournal), 'record');
     const before = await snapshot(db, jobId);
     expect(before.record).toMatchObject({ status: 'active', fence: '2' });
     expect(before.journal).toEqual([]);
 
-    // The stale attempt gets its charge's answer and tries to journal it under fence 1.
-    staleHeld.open();
+    // The stale attempt's call reaches Stripe, which creates the intent; it tries to journal it under fence 1.
+    staleCall.release('succeed');
     const refusal = await staleSteps.settled();
     const outcome = await staleRuns.settled(jobId);
     expect(await snapshot(db, jobId)).toEqual(before);
@@ -117,14 +121,20 @@ describe('Fencing: a worker that lost its claim writes nothing', () => {
     expect(refusal).toMatchObject({ settled: 'rejected', error: expect.any(StaleAttemptError) });
     expect(outcome).toMatchObject({ settled: 'rejected', error: expect.any(StaleAttemptError) });
 
-    survivorHeld.open();
+    // The survivor's call, with the same Idempotency-Key, replays the intent Stripe made for the stale call.
+    survivorCall.release('succeed');
     const job = await waitForJobToFinish(survivor, tenant.user, jobId, 20_000);
-    expect(job).toMatchObject({ status: 'completed', result: { paymentIntentId: 'pi_fake_1' } });
+    const intents = stripe.effects('intent_created', orderId);
+    expect(intents).toHaveLength(1);
+    const paymentIntentId = intents[0].objectId;
+    expect(job).toMatchObject({ status: 'completed', result: { paymentIntentId } });
+    expect(stripe.requestsOf('payment_intents.create', orderId).map((request) => request.replayed)).toEqual([false, true]);
     expect((await snapshot(db, jobId)).journal).toMatchObject([
-      { step: 'payment_intent_confirmed', fence: '2', details: { paymentIntentId: 'pi_fake_1' } },
-      { step: 'payment_intent_created', fence: '2', details: { paymentIntentId: 'pi_fake_1' } },
+      { step: 'payment_intent_confirmed', fence: '2', details: { paymentIntentId } },
+      { step: 'payment_intent_created', fence: '2', details: { paymentIntentId } },
     ]);
     expect(survivorRuns.completionsOf(jobId)).toBe(1);
+    expect(stripe.effects('intent_confirmed', orderId)).toHaveLength(1);
   });
 
   /** One record claimed by two owners in turn: the first one's lease ran out, the second holds fence 2. */

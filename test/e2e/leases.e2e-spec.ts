@@ -3,12 +3,11 @@ import { DataSource } from 'typeorm';
 import { JobDeferral } from '../../src/job-definitions/job-errors';
 import { JobRecovery } from '../../src/jobs/job-recovery';
 import { JobRunner } from '../../src/jobs/job-runner';
-import { PaymentGateway } from '../../src/payments/payment.gateway';
 import { JobRecords } from '../../src/persistence/job-records';
 import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { CallWatch, RunWatch, snapshot } from '../support/attempt-watch';
-import { FakeStripe, gate } from '../support/fake-stripe';
 import { VALID_PAYLOADS } from '../support/payloads';
+import { StripeFake } from '../support/stripe-fake/stripe-fake';
 import { newRedisPrefix, newTenant, startTestApp, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
@@ -22,52 +21,54 @@ const SHORT_LEASE = {
   JOB_LEASE_MS: '800',
   RECOVERY_INTERVAL_MS: '300',
   RECOVERY_GRACE_MS: '0',
+  // A held Stripe call waits as long as a test needs: far from the SDK's timeout.
+  STRIPE_TIMEOUT_MS: '60000',
 };
-
 
 // Recovery with a short grace re-adds every pending record of its database: this file has its own.
 privateDatabaseForThisFile();
 
 describe('Leases: a live worker keeps its job; recovery waits for the grace period', () => {
+  /** The one Stripe every app of the file talks to; each test uses orders of its own. */
+  let stripe: StripeFake;
+  beforeAll(async () => {
+    stripe = await StripeFake.start();
+  });
+  afterAll(async () => {
+    await stripe?.close();
+  });
   const open: TestApp[] = [];
-  const gates: ReturnType<typeof gate>[] = [];
   const start = async (...args: Parameters<typeof startTestApp>) => {
     const app = await startTestApp(...args);
     open.push(app);
     return app;
   };
-  /** A gate opened after the test at the latest: closing an app waits for its running jobs. */
-  const hold = () => {
-    const held = gate();
-    gates.push(held);
-    return held;
-  };
   /** Records a test leaves unfinished: later tests' recovery (grace 0, same database) would run them. */
   const unfinished: { app: TestApp; tenantId: string; jobId: string }[] = [];
   afterEach(async () => {
-    for (const held of gates.splice(0)) held.open();
+    // Held calls go first: closing an app waits for its running jobs.
+    stripe.releaseAll();
     for (const { app, tenantId, jobId } of unfinished.splice(0)) await app.app.get(JobRecords).markCancelled(tenantId, jobId);
     await Promise.all(open.splice(0).map((app) => app.close().catch(() => undefined)));
   });
 
-  /** A payment held inside the first worker's Stripe call, and a second worker app on the same Redis prefix. */
+  /**
+   * A payment held inside the first worker's Stripe call, and a second worker app on the same
+   * Redis prefix and the same Stripe. Only the first call is held: one the second worker made
+   * would go through, and show in `stripe.callsFor(orderId)`.
+   */
   async function slowJobAndSecondWorker(orderId: string, env: Record<string, string>) {
     const prefix = newRedisPrefix();
     const tenant = newTenant();
-    const firstStripe = new FakeStripe();
-    const released = hold();
-    firstStripe.before = () => released.wait;
-    const first = await start({ redisPrefix: prefix, env, gateways: [{ provide: PaymentGateway, useValue: firstStripe }] });
+    const firstCall = stripe.hold(orderId, { once: true });
+    const first = await start({ redisPrefix: prefix, env: { ...env, ...stripe.env() } });
     const firstRuns = new RunWatch(first);
     const { body } = await first.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment(orderId)).expect(201);
-    await waitFor(async () => (firstStripe.callsFor(orderId) === 1 ? true : undefined), 15_000, 'the first worker to call Stripe');
-    const secondStripe = new FakeStripe();
-    const second = await start({ redisPrefix: prefix, env, gateways: [{ provide: PaymentGateway, useValue: secondStripe }] });
+    await firstCall.entered();
+    expect(stripe.callsFor(orderId)).toBe(1);
+    const second = await start({ redisPrefix: prefix, env: { ...env, ...stripe.env() } });
     const secondRuns = new RunWatch(second);
-    return {
-      tenant, jobId: body.id as string, released, first, firstStripe, firstRuns, second, secondStripe, secondRuns,
-      db: first.app.get(DataSource),
-    };
+    return { tenant, jobId: body.id as string, firstCall, first, firstRuns, second, secondRuns, db: first.app.get(DataSource) };
   }
 
   it('renews the lease of a job running for many lease periods, so a second worker handed the job defers it', async () => {
@@ -95,13 +96,15 @@ describe('Leases: a live worker keeps its job; recovery waits for the grace peri
     const [{ leaseLive }] = await db.query(`SELECT lease_expires_at > now() AS "leaseLive" FROM jobs WHERE id = $1`, [jobId]);
     expect(leaseLive).toBe(true);
 
-    setup.released.open();
+    setup.firstCall.release('succeed');
     expect(await waitForJobToFinish(setup.first, tenant.user, jobId, 20_000)).toMatchObject({ status: 'completed', attempts: 1 });
     expect((await snapshot(db, jobId)).record).toMatchObject({ status: 'completed', fence: '1' });
     expect(setup.firstRuns.completionsOf(jobId)).toBe(1);
     expect(setup.secondRuns.completionsOf(jobId)).toBe(0);
-    expect(setup.firstStripe.callsFor('ord_slow')).toBe(1);
-    expect(setup.secondStripe.callsFor('ord_slow')).toBe(0);
+    // The first worker's one call, nothing from the second: one intent, created and confirmed once.
+    expect(stripe.callsFor('ord_slow')).toBe(1);
+    expect(stripe.effects('intent_created', 'ord_slow')).toHaveLength(1);
+    expect(stripe.effects('intent_confirmed', 'ord_slow')).toHaveLength(1);
   });
 
   it('defers a job Bull hands to a second worker while the first one holds a live lease; it completes once', async () => {
@@ -125,23 +128,25 @@ describe('Leases: a live worker keeps its job; recovery waits for the grace peri
     }
     const redelivery = await setup.secondRuns.settled(jobId, 1, 20_000);
     expect(redelivery).toMatchObject({ settled: 'rejected', error: expect.any(JobDeferral) });
-    expect(setup.secondStripe.callsFor('ord_redelivered')).toBe(0);
+    expect(stripe.callsFor('ord_redelivered')).toBe(1); // the first worker's held call only
     expect(await snapshot(db, jobId)).toEqual(before); // the deferral used no attempt and wrote nothing
     const deferred = await secondQueue.getJob(jobId);
     expect(await deferred!.getState()).toBe('delayed');
     expect(deferred!.attemptsMade).toBe(0);
 
-    setup.released.open();
+    setup.firstCall.release('succeed');
     expect(await waitForJobToFinish(second, tenant.user, jobId, 20_000)).toMatchObject({ status: 'completed', attempts: 1 });
+    const [intent] = stripe.effects('intent_created', 'ord_redelivered');
     // The deferred delivery comes back now instead of after the lease: it finds the job done.
     await deferred!.promote();
     const rerun = await setup.secondRuns.settled(jobId, 2, 20_000);
-    expect(rerun).toMatchObject({ settled: 'resolved', value: { orderId: 'ord_redelivered', paymentIntentId: 'pi_fake_1' } });
+    expect(rerun).toMatchObject({ settled: 'resolved', value: { orderId: 'ord_redelivered', paymentIntentId: intent.objectId } });
     expect((await snapshot(db, jobId)).record).toMatchObject({ status: 'completed', fence: '1', attempts: 1 });
     expect(setup.firstRuns.completionsOf(jobId)).toBe(1);
     expect(setup.secondRuns.completionsOf(jobId)).toBe(0);
-    expect(setup.firstStripe.callsFor('ord_redelivered')).toBe(1);
-    expect(setup.secondStripe.callsFor('ord_redelivered')).toBe(0);
+    expect(stripe.callsFor('ord_redelivered')).toBe(1);
+    expect(stripe.effects('intent_created', 'ord_redelivered')).toHaveLength(1);
+    expect(stripe.effects('intent_confirmed', 'ord_redelivered')).toHaveLength(1);
   });
 
   it('leaves a just-submitted job that Redis lost alone during RECOVERY_GRACE_MS, and puts it back after', async () => {

@@ -51,6 +51,12 @@ export interface HoldOptions {
   once?: boolean;
 }
 
+/** One hold of `hold()`: when a request it holds has arrived, and its own release (other holds of the order stay). */
+export interface HeldRequests {
+  entered(timeoutMs?: number): Promise<true>;
+  release(outcome?: HoldRelease): void;
+}
+
 interface Hold extends Required<HoldOptions> {
   taken: boolean;
   entered: boolean;
@@ -77,7 +83,7 @@ export class StripeFake {
   readonly requests: FakeRequest[] = [];
   private readonly answers = new Map<string, { fingerprint: string; answer: StripeAnswer }>();
   private readonly faults: Fault[] = [];
-  private readonly holds = new Map<string, Hold>();
+  private readonly holds = new Map<string, Hold[]>();
   private readonly sockets = new Set<Socket>();
   private server?: Server;
   url = '';
@@ -109,7 +115,7 @@ export class StripeFake {
     return this.requests.filter((request) => request.operation === operation && (!orderId || request.orderId === orderId));
   }
 
-  /** Requests to create a payment intent for the order (replays included), like a gateway double's call count. */
+  /** Requests to create a payment intent for the order (replays included): every worker's call, answered or held. */
   callsFor(orderId: string): number {
     return this.requestsOf('payment_intents.create', orderId).length;
   }
@@ -138,12 +144,14 @@ export class StripeFake {
 
   /**
    * Holds the order's requests of one operation (or every order's, with `*`) until `release`;
-   * like a gateway double's hold, requests arriving after the release get its outcome at once.
+   * requests arriving after the release get its outcome at once.
+   * Several holds of one order take its requests in turn: with `once`, the first request goes to
+   * the first hold, the next to the second (two workers' calls, let go one at a time).
    */
-  hold(orderId: string, options: HoldOptions = {}): void {
+  hold(orderId: string, options: HoldOptions = {}): HeldRequests {
     let release: (outcome: HoldRelease) => void = () => undefined;
     const released = new Promise<HoldRelease>((resolve) => (release = resolve));
-    this.holds.set(orderId, {
+    const hold: Hold = {
       operation: options.operation ?? 'payment_intents.create',
       phase: options.phase ?? 'before',
       once: options.once ?? false,
@@ -151,22 +159,29 @@ export class StripeFake {
       entered: false,
       released,
       release,
-    });
+    };
+    this.holds.set(orderId, [...(this.holds.get(orderId) ?? []), hold]);
+    return {
+      entered: (timeoutMs = 15_000) =>
+        waitFor(async () => (hold.entered ? true : undefined), timeoutMs, `a held request of ${orderId} to reach the Stripe fake`),
+      release: (outcome = 'succeed') => hold.release(outcome),
+    };
   }
 
-  /** Resolves once a held request of the order has arrived. */
+  /** Resolves once a request held by one of the order's holds has arrived. */
   entered(orderId: string, timeoutMs = 15_000): Promise<true> {
-    return waitFor(async () => (this.holds.get(orderId)?.entered ? true : undefined), timeoutMs, `a request of ${orderId} to reach the Stripe fake`);
+    const entered = () => this.holds.get(orderId)?.some((hold) => hold.entered);
+    return waitFor(async () => (entered() ? true : undefined), timeoutMs, `a request of ${orderId} to reach the Stripe fake`);
   }
 
-  /** `time-out` answers 504 as a proxy in front of Stripe would (before-holds only); `drop` closes the connection. */
+  /** Releases every hold of the order. `time-out` answers 504 as a proxy in front of Stripe would (before-holds only); `drop` closes the connection. */
   release(orderId: string, outcome: HoldRelease = 'succeed'): void {
-    this.holds.get(orderId)?.release(outcome);
+    for (const hold of this.holds.get(orderId) ?? []) hold.release(outcome);
   }
 
   /** Lets every held request go, and holds nothing more. */
   releaseAll(outcome: HoldRelease = 'succeed'): void {
-    for (const hold of this.holds.values()) hold.release(outcome);
+    for (const hold of [...this.holds.values()].flat()) hold.release(outcome);
     this.holds.clear();
   }
 
@@ -296,8 +311,9 @@ export class StripeFake {
   }
 
   private holdFor(request: FakeRequest): Hold | undefined {
-    for (const hold of [request.orderId ? this.holds.get(request.orderId) : undefined, this.holds.get(ALL_ORDERS)]) {
-      if (!hold || hold.operation !== request.operation || (hold.once && hold.taken)) continue;
+    const candidates = [...((request.orderId && this.holds.get(request.orderId)) || []), ...(this.holds.get(ALL_ORDERS) ?? [])];
+    for (const hold of candidates) {
+      if (hold.operation !== request.operation || (hold.once && hold.taken)) continue;
       hold.taken = true;
       return hold;
     }
