@@ -2,7 +2,7 @@ import { keypairIdentity, Metaplex, toBigNumber, token, toToken, toTokenAccount,
 import { TokenStandard } from '@metaplex-foundation/mpl-token-metadata';
 import { Connection, Keypair, PublicKey, Signer, Transaction } from '@solana/web3.js';
 import bs58 from 'bs58';
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { decodeSolanaSecretKey } from '../config/solana-keys.config';
 import { PayerFunds } from './payer-funds';
@@ -15,7 +15,7 @@ import { toSolanaJobError } from './solana-errors';
 
 /** The live gateway: @solana/web3.js for the RPC, Metaplex for every instruction it signs. */
 @Injectable()
-export class SolanaNftGateway extends NftGateway implements OnModuleInit {
+export class SolanaNftGateway extends NftGateway implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('NftGateway');
   private readonly connection: Connection;
   private readonly metaplex: Metaplex;
@@ -61,6 +61,16 @@ export class SolanaNftGateway extends NftGateway implements OnModuleInit {
   onModuleInit(): void {
     const { cluster, commitment, payerAddress } = this.settings;
     this.logger.log({ cluster, commitment, payer: payerAddress }, 'NFTs are minted on Solana');
+  }
+
+  /**
+   * web3.js 1.x has no close(): a confirmation still subscribed (a send that never confirmed)
+   * keeps its WebSocket open and reconnecting after shutdown. Stop that on the client it uses.
+   */
+  onModuleDestroy(): void {
+    const socket = (this.connection as unknown as { _rpcWebSocket?: { setAutoReconnect(on: boolean): void; close(): void } })._rpcWebSocket;
+    socket?.setAutoReconnect(false);
+    socket?.close();
   }
 
   getConfig(): NftGatewayConfig {

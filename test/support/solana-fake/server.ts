@@ -23,6 +23,8 @@ export class SolanaFake {
   readonly errors: string[] = [];
   /** Every JSON-RPC method called, in order. */
   readonly calls: string[] = [];
+  /** Every address read by getAccountInfo or getMultipleAccounts, in order. */
+  readonly accountReads: string[] = [];
   /** Every transaction received by sendTransaction (applied or not), by signature. */
   readonly sent: { signature: string; atHeight: number; lastValidBlockHeight: number | undefined }[] = [];
   readonly faults = {
@@ -70,10 +72,10 @@ export class SolanaFake {
     return { SOLANA_RPC_URL: this.url, SOLANA_WS_URL: this.wsUrl, SOLANA_CLUSTER: 'localnet' };
   }
 
-  /** Produces a block every `intervalMs`, as a live cluster does. */
+  /** Produces a block every `intervalMs`, as a live cluster does; 0 stops. */
   produceBlocks(intervalMs: number): void {
     clearInterval(this.blockTimer);
-    this.blockTimer = setInterval(() => this.ledger.advance(1), intervalMs);
+    if (intervalMs > 0) this.blockTimer = setInterval(() => this.ledger.advance(1), intervalMs);
   }
 
   releaseConfirmations(): void {
@@ -128,8 +130,10 @@ export class SolanaFake {
       case 'getBalance':
         return { result: { context, value: this.ledger.balanceOf(String(params[0])) } };
       case 'getAccountInfo':
+        this.accountReads.push(String(params[0]));
         return { result: { context, value: this.accountJson(String(params[0])) } };
       case 'getMultipleAccounts':
+        this.accountReads.push(...(params[0] as string[]));
         return { result: { context, value: (params[0] as string[]).map((key) => this.accountJson(key)) } };
       case 'getSignatureStatuses':
         return { result: { context, value: (params[0] as string[]).map((signature) => this.statusOf(signature)) } };
