@@ -193,6 +193,11 @@ describe('NFT tickets on Solana (web3.js and Metaplex against a loopback cluster
     // Only a re-run reads the mint account: once it has (and found nothing), the transaction lands.
     const mintAddress = await waitFor(async () => journalledMintAddress(app, id));
     await waitFor(async () => (fake.accountReads.includes(mintAddress) ? true : undefined));
+    // Then it either waits (polling the block height) or, wrongly, signs and sends again at once.
+    const mark = fake.calls.length;
+    const heightPolls = () => fake.calls.slice(mark).filter((method) => method === 'getBlockHeight').length;
+    await waitFor(async () => (fake.sent.length > 1 || heightPolls() >= 3 ? true : undefined));
+    expect(fake.sent).toHaveLength(1);
     expect(fake.landInFlight()).toEqual({ landed: 1, refused: [] });
     fake.ledger.expireBlockhashes();
     const job = await waitForJobToFinish(app, tenant.user, id);
