@@ -1,3 +1,4 @@
+import bs58 from 'bs58';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,5 +69,25 @@ describe('provider configuration', () => {
     expect(problems.join(' ')).not.toContain('leakme');
     expect(problems.join(' ')).not.toContain('ACnotvalid');
     expect(problems.map((problem) => problem.split(':')[0])).toEqual(['STRIPE_SECRET_KEY', 'TWILIO_ACCOUNT_SID']);
+  });
+
+  it('takes the Solana payer key as base58 or a JSON byte array, and the encryption key as hex or base64', () => {
+    const secret = Uint8Array.from({ length: 64 }, (_, index) => index);
+    const key = Buffer.alloc(32, 7);
+    for (const payer of [bs58.encode(secret), JSON.stringify([...secret])]) {
+      for (const encryption of [key.toString('hex'), key.toString('base64')]) {
+        const env = validateEnvironment({ SOLANA_RPC_URL: 'http://127.0.0.1:8899', SOLANA_PAYER_SECRET_KEY: payer, NFT_KEY_ENCRYPTION_KEY: encryption });
+        expect(new ProvidersConfig(env).modes.solana).toBe('live');
+      }
+    }
+  });
+
+  it('refuses a malformed Solana payer or encryption key without quoting it', () => {
+    const problems = problemsOf({ SOLANA_PAYER_SECRET_KEY: 'leakme-not-a-key', NFT_KEY_ENCRYPTION_KEY: 'leakme-too-short' });
+    expect(problems).toEqual([
+      'SOLANA_PAYER_SECRET_KEY: SOLANA_PAYER_SECRET_KEY must be a 64-byte Solana secret key, base58 or a JSON byte array',
+      'NFT_KEY_ENCRYPTION_KEY: NFT_KEY_ENCRYPTION_KEY must be a 32-byte key, 64 hex characters or base64',
+    ]);
+    expect(problems.join(' ')).not.toContain('leakme');
   });
 });

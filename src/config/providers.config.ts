@@ -1,4 +1,5 @@
 import * as Joi from 'joi';
+import { decodeEncryptionKey, decodeSolanaSecretKey } from './solana-keys.config';
 
 /** The external providers a deployment may turn off (their jobs then fail as `provider_disabled`). */
 export const CONFIGURABLE_PROVIDERS = ['stripe', 'email', 'sms', 'solana'] as const;
@@ -46,6 +47,9 @@ export interface ProviderEnvironment {
 }
 
 const optionalText = Joi.string().trim().min(1).optional();
+/** A key checked by its decoder; the message names the form, never the value. */
+const decodableKey = (decode: (text: string) => unknown, form: string) =>
+  Joi.string().trim().min(1).optional().custom((value: string, helpers) => (decode(value) ? value : helpers.message({ custom: `{{#label}} must be ${form}` })));
 const baseUrl = Joi.string().uri({ scheme: ['http', 'https'] }).optional();
 
 export const PROVIDER_ENVIRONMENT_SCHEMA = {
@@ -74,9 +78,9 @@ export const PROVIDER_ENVIRONMENT_SCHEMA = {
   SOLANA_CLUSTER: Joi.string().valid('mainnet-beta', 'devnet', 'testnet', 'localnet').default('devnet'),
   SOLANA_COMMITMENT: Joi.string().valid('processed', 'confirmed', 'finalized').default('confirmed'),
   SOLANA_CONFIRM_TIMEOUT_MS: Joi.number().integer().min(1_000).default(60_000),
-  SOLANA_PAYER_SECRET_KEY: optionalText,
+  SOLANA_PAYER_SECRET_KEY: decodableKey(decodeSolanaSecretKey, 'a 64-byte Solana secret key, base58 or a JSON byte array'),
   SOLANA_PAYER_MIN_BALANCE_LAMPORTS: Joi.number().integer().min(0).default(100_000_000),
-  NFT_KEY_ENCRYPTION_KEY: optionalText,
+  NFT_KEY_ENCRYPTION_KEY: decodableKey(decodeEncryptionKey, 'a 32-byte key, 64 hex characters or base64'),
 };
 
 /** Comma-separated lists arrive as strings; Joi's array wants an array. */

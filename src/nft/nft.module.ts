@@ -1,10 +1,37 @@
 import { Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { AlertsModule } from '../monitoring/alerts.module';
+import { DisabledNftGateway } from './disabled-nft.gateway';
+import { MintKeyVault } from './mint-key-vault';
 import { NftMintHandler } from './nft-mint.handler';
 import { NftTransferHandler } from './nft-transfer.handler';
 import { NftGateway } from './nft.gateway';
+import { PayerFunds } from './payer-funds';
 import { SandboxNftGateway } from './sandbox-nft.gateway';
+import { SolanaNftGateway } from './solana-nft.gateway';
 
 @Module({
-  providers: [{ provide: NftGateway, useClass: SandboxNftGateway }, NftMintHandler, NftTransferHandler],
+  imports: [AlertsModule],
+  providers: [
+    PayerFunds,
+    MintKeyVault,
+    {
+      provide: NftGateway,
+      inject: [AppConfig, PayerFunds],
+      // config.providers.modes.solana: live with SOLANA_RPC_URL, the payer key and the encryption key.
+      useFactory: (config: AppConfig, funds: PayerFunds): NftGateway => {
+        switch (config.providers.modes.solana) {
+          case 'live':
+            return new SolanaNftGateway(config, funds);
+          case 'disabled':
+            return new DisabledNftGateway(config);
+          case 'sandbox':
+            return new SandboxNftGateway(config);
+        }
+      },
+    },
+    NftMintHandler,
+    NftTransferHandler,
+  ],
 })
 export class NftModule {}

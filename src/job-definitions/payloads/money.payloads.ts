@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
-  IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min,
+  ValidateNested,
 } from 'class-validator';
 import { IsCurrencyCode, IsSolanaAddress, IsStringMap } from '../../common/validation/validators';
 
@@ -81,6 +82,16 @@ export class NftMetadata {
   uri: string;
 }
 
+export class NftCreator {
+  @ApiProperty({ description: 'Base58 Solana public key' })
+  @IsSolanaAddress()
+  address: string;
+
+  @ApiProperty({ description: 'Percent of the royalties; the shares add up to 100', minimum: 0, maximum: 100 })
+  @IsInt() @Min(0) @Max(100)
+  share: number;
+}
+
 export class NftMintPayload {
   @ApiProperty({ example: 'tkt_42', maxLength: 100 })
   @IsString() @Length(1, 100) @Matches(IDENTIFIER)
@@ -101,6 +112,14 @@ export class NftMintPayload {
   @ApiPropertyOptional({ minimum: 0, maximum: 10000 })
   @IsOptional() @IsInt() @Min(0) @Max(10000)
   sellerFeeBasisPoints?: number;
+
+  @ApiPropertyOptional({ type: [NftCreator], maxItems: 5, description: 'Royalty creators; the payer wallet takes 100 % when absent' })
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(5) @ValidateNested({ each: true }) @Type(() => NftCreator)
+  creators?: NftCreator[];
+
+  @ApiPropertyOptional({ example: 'fan@example.com', description: 'Receives the nft-minted e-mail once the NFT is minted' })
+  @IsOptional() @IsEmail() @MaxLength(254)
+  recipientEmail?: string;
 }
 
 export class NftTransferPayload {
