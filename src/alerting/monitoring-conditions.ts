@@ -109,8 +109,12 @@ export class MonitoringConditions {
   private async stalledJobs(name: QueueName): Promise<number> {
     const queue = this.queues.get(name);
     const active = await queue.getActive();
-    const locks = await Promise.all(active.map((job) => (job ? queue.client.exists(queue.toKey(`${job.id}:lock`)) : 1)));
-    return locks.filter((exists) => exists === 0).length;
+    const stalled = await Promise.all(active.map(async (job) => {
+      if (!job || (await queue.client.exists(queue.toKey(`${job.id}:lock`))) === 1) return false;
+      // A job that finished between the two reads lost its lock by completing: still active, it is stalled.
+      return job.isActive();
+    }));
+    return stalled.filter(Boolean).length;
   }
 
   /** A tenant alert: its dead-letter entries grew by more than the threshold within the window. */

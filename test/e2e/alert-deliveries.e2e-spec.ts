@@ -42,7 +42,7 @@ describe('Alert deliveries: e-mail, SMS and webhook, each its own job', () => {
         SMTP_URL: sink.url, MAIL_FROM: 'Alerts <alerts@venue.example>', ALERT_EMAIL_TO: ADMINS.join(', '),
         TWILIO_ACCOUNT_SID: TWILIO_SID, TWILIO_AUTH_TOKEN: TWILIO_TOKEN, TWILIO_FROM: TWILIO_NUMBER, TWILIO_API_BASE_URL: twilio.baseUrl,
         ALERT_SMS_TO: ALERT_PHONE, WEBHOOK_ALLOW_LOOPBACK: 'true', RETRY_STRATEGIES: RETRIES,
-        MONITORING_DLQ_GROWTH_MAX: '1', MONITORING_FAILURE_MIN_JOBS: '100000',
+        MONITORING_DLQ_GROWTH_MAX: '1', MONITORING_FAILURE_MIN_JOBS: '100000', MONITORING_STALLED_MAX: '100000',
         ...env,
       },
     });
@@ -113,12 +113,33 @@ describe('Alert deliveries: e-mail, SMS and webhook, each its own job', () => {
     const test = await liveApp({ MONITORING_INTERVAL_MS: '300' });
     const tenant = newTenant();
     await growDeadLetters(test, tenant);
-    const raised = await waitFor(async () => {
-      const rows: { id: string }[] = await test.app.get(DataSource).query(`SELECT id FROM alert_history WHERE condition_key = $1`, [`dlq_growth:${tenant.tenantId}`]);
-      return rows.length ? rows : undefined;
-    }, 15_000, 'the scheduled check to raise the alert');
+    // Raised by a tick of the repeatable (a scheduled-task job), not by a direct check.
+    const background = test.app.get(QueueRegistry).get('background');
+    await waitFor(async () => {
+      const ticks = (await background.getCompleted()).filter((job) => job.data.type === 'scheduled-task' && String(job.id).startsWith('repeat:'));
+      return ticks.some((job) => ((job.returnvalue as { raised?: string[] }).raised ?? []).includes(`dlq_growth:${tenant.tenantId}`)) ? true : undefined;
+    }, 15_000, 'a tick of the repeatable to raise the alert');
+    const raised: unknown[] = await test.app.get(DataSource).query(`SELECT id FROM alert_history WHERE condition_key = $1`, [`dlq_growth:${tenant.tenantId}`]);
     expect(raised).toHaveLength(1);
-    const repeatables = await test.app.get(QueueRegistry).get('background').getRepeatableJobs();
+    const repeatables = await background.getRepeatableJobs();
     expect(repeatables).toEqual([expect.objectContaining({ id: 'monitoring-check', every: 300 })]);
+  });
+
+  it('checks directly when the scheduled check cannot run (emergency stop on), once per interval across processes', async () => {
+    const test = await liveApp({ MONITORING_INTERVAL_MS: '300', MONITORING_QUEUE_DEPTH_MAX: '2' });
+    const operator = newTenant();
+    await test.http().post('/rate-limits/emergency-stop').set(auth(operator.admin)).expect(200);
+    await waitFor(async () => {
+      const { body } = await test.http().get('/rate-limits/status/stripe').set(auth(operator.admin)).expect(200);
+      return body.emergencyStop.workers.paused === 1 && body.emergencyStop.workers.running === 0 ? true : undefined;
+    }, 10_000, 'the worker to apply the stop');
+    // Only now does the backlog build: no job (the repeatable's ticks included) runs from here on.
+    for (let i = 0; i < 3; i += 1) await submitOk(test, operator.user, 'analytics-process', { event: `stopped-${i}` });
+    const raised = await waitFor(async () => {
+      const rows: { id: string }[] = await test.app.get(DataSource).query(`SELECT id FROM alert_history WHERE condition_key = 'queue_depth:background'`);
+      return rows.length ? rows : undefined;
+    }, 15_000, 'the fallback check to raise queue_depth:background');
+    expect(raised).toHaveLength(1);
+    await test.http().post('/rate-limits/resume').set(auth(operator.admin)).expect(200);
   });
 });
