@@ -2,7 +2,8 @@ import { DataSource } from 'typeorm';
 import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { appsClosedAfterEach, privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { auth, submitOk } from '../support/job-requests';
-import { newTenant, TestApp } from '../support/test-app';
+import { SmtpSink } from '../support/smtp-sink';
+import { crashWorkers, newRedisPrefix, newTenant, TestApp } from '../support/test-app';
 import { TWILIO_NUMBER, TWILIO_SID, TWILIO_TOKEN, TwilioFake } from '../support/twilio-fake';
 import { waitFor, waitForJobToFinish, waitForQueuesIdle } from '../support/wait-for';
 
@@ -142,6 +143,29 @@ describe('Monitoring checks and alerts, from real queue states', () => {
     expect(await test.app.get(MonitoringCheck).runUnlessStopped()).toMatchObject({ skipped: false, firing: [] });
     const status = await test.http().get('/monitoring/status').set(auth(operator.admin)).expect(200);
     expect(status.body.lastCheck).toMatchObject({ firing: [], raised: [] });
+  });
+
+  it('raises stalled jobs when a worker dies mid-job (its lock lapses), once', async () => {
+    const sink = await new SmtpSink().start();
+    try {
+      const prefix = newRedisPrefix();
+      const env = { ...database.env(), ...LOOSE, SMTP_URL: sink.url, MAIL_FROM: 'Tickets <t@venue.example>', QUEUE_LOCK_DURATION_MS: '500', MONITORING_STALLED_MAX: '1' };
+      const dying = await start({ redisPrefix: prefix, env });
+      const held = sink.holdNextAnswer();
+      const tenant = newTenant();
+      await submitOk(dying, tenant.user, 'email-send', { to: 'fan@venue.example', subject: 'Doors', body: 'Doors open at 7' });
+      await held.arrived();
+      await crashWorkers(dying);
+      // An API-only process on the same Redis: it runs no workers, so nothing takes the job over yet.
+      const observer = await start({ redisPrefix: prefix, env: { ...env, APP_ROLE: 'api' } });
+      await waitFor(async () => ((await check(observer)).raised.includes('stalled:communication') ? true : undefined), 10_000, 'the lock to lapse');
+      const [alert] = await ofCondition(observer, 'stalled:communication');
+      expect(alert).toMatchObject({ severity: 'warning', details: { stalled: 1, threshold: 1 } });
+      expect((await check(observer)).raised).toEqual([]);
+      held.release();
+    } finally {
+      await sink.stop();
+    }
   });
 
   describe('with Twilio on loopback', () => {
