@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AppController } from './app.controller';
+import { AlertingModule } from './alerting/alerting.module';
 import { BackgroundModule } from './background/background.module';
 import { ServiceCacheModule } from './cache/cache.module';
 import { AuthModule } from './common/auth/auth.module';
@@ -40,6 +41,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     NotificationsModule,
     WebhooksModule,
     BackgroundModule,
+    AlertingModule,
     DlqModule,
     StripeWebhooksModule,
     ObservabilityModule,

@@ -20,6 +20,7 @@ const LAYERS: string[][] = [
   ['queue-store'],
   ['rate-limit'],
   ['jobs'],
+  ['alerting'],
   ['queues', 'dlq', 'payments', 'nft', 'notifications', 'background', 'observability', 'webhooks'],
   ['stripe-webhooks'],
   ['dashboard'],

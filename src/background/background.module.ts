@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AlertingModule } from '../alerting/alerting.module';
 import { DeadLetterStoreModule } from '../dead-letters/dead-letter-store.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { QueueMetricsModule } from '../monitoring/queue-metrics.module';
@@ -9,7 +10,7 @@ import { CleanupHandler } from './cleanup.handler';
 import { ScheduledTaskHandler } from './scheduled-task.handler';
 
 @Module({
-  imports: [QueueStoreModule, PersistenceModule, IdempotencyModule, DeadLetterStoreModule, QueueMetricsModule],
+  imports: [AlertingModule, QueueStoreModule, PersistenceModule, IdempotencyModule, DeadLetterStoreModule, QueueMetricsModule],
   providers: [AnalyticsHandler, CleanupHandler, ScheduledTaskHandler],
 })
 export class BackgroundModule {}

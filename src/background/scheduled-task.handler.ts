@@ -1,11 +1,16 @@
 import { Injectable } from '@nestjs/common';
+import { MonitoringCheck } from '../alerting/monitoring-check';
 import { AppConfig } from '../config/app-config';
 import { HandlesJob, JobHandler } from '../job-definitions/job-handler';
 import type { ScheduledTaskPayload } from '../job-definitions/payloads/background.payloads';
 import { QueueMetrics } from '../monitoring/queue-metrics';
 import { QueueRegistry } from '../queue-store/queue-registry';
 
-type TaskResult = { task: string; queues: number } | { task: string; removed: number };
+type TaskResult =
+  | { task: string; queues: number }
+  | { task: string; removed: number }
+  | { task: string; skipped: true }
+  | { task: string; skipped: false; firing: number; raised: string[]; resolved: string[] };
 
 /** Runs one of the named maintenance tasks that schedules can trigger. */
 @Injectable()
@@ -15,6 +20,7 @@ export class ScheduledTaskHandler implements JobHandler<'scheduled-task', TaskRe
     private readonly queues: QueueRegistry,
     private readonly metrics: QueueMetrics,
     private readonly config: AppConfig,
+    private readonly monitoring: MonitoringCheck,
   ) {}
 
   async execute(payload: ScheduledTaskPayload): Promise<TaskResult> {
@@ -23,7 +29,15 @@ export class ScheduledTaskHandler implements JobHandler<'scheduled-task', TaskRe
         return { task: payload.task, queues: await this.snapshotQueueMetrics() };
       case 'queue-metrics-retention':
         return { task: payload.task, removed: await this.metrics.deleteOlderThan(this.config.observability.snapshotRetentionDays) };
+      case 'monitoring-check':
+        return this.checkMonitoring(payload.task);
     }
+  }
+
+  private async checkMonitoring(task: string): Promise<TaskResult> {
+    const outcome = await this.monitoring.runUnlessStopped();
+    if (outcome.skipped) return { task, skipped: true };
+    return { task, skipped: false, firing: outcome.firing.length, raised: outcome.raised, resolved: outcome.resolved };
   }
 
   /** One `queue_metrics` row per queue with its current counts. */

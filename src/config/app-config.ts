@@ -1,4 +1,5 @@
 import type { JobType } from '../job-definitions/job-types';
+import { MonitoringConfig } from './monitoring.config';
 import { ObservabilityConfig } from './observability.config';
 import { ProvidersConfig } from './providers.config';
 import { RateLimitConfig } from './rate-limits.config';
@@ -37,6 +38,8 @@ export class AppConfig {
   readonly providers: ProvidersConfig;
   /** Scrape access, queue sampling, snapshots and health check timeouts. */
   readonly observability: ObservabilityConfig;
+  /** The monitoring check's thresholds, cooldown and the SMS alert numbers. */
+  readonly monitoring: MonitoringConfig;
   /** How long a queue dashboard session (its cookie) lasts. */
   readonly dashboardSessionTtlSeconds: number;
 
@@ -68,6 +71,7 @@ export class AppConfig {
     this.rateLimits = new RateLimitConfig(env);
     this.providers = new ProvidersConfig(env);
     this.observability = new ObservabilityConfig(env);
+    this.monitoring = new MonitoringConfig(env);
     this.dashboardSessionTtlSeconds = env.DASHBOARD_SESSION_TTL_SECONDS;
   }
 

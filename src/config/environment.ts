@@ -3,6 +3,7 @@ import {
   PROVIDER_ENVIRONMENT_SCHEMA, ProviderEnvironment, providerProblems, splitProviderList,
 } from './providers.config';
 import { OBSERVABILITY_ENVIRONMENT_SCHEMA, ObservabilityEnvironment } from './observability.config';
+import { MONITORING_ENVIRONMENT_SCHEMA, MonitoringEnvironment } from './monitoring.config';
 import { cronExpression, DLQ_RETENTION_CRON, IDEMPOTENCY_CLEANUP_CRON } from './schedules.config';
 import { withSecretFiles } from './secret-files';
 
@@ -13,7 +14,7 @@ export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
 /** The environment after validation: every value typed and defaulted. */
-export interface Environment extends ProviderEnvironment, ObservabilityEnvironment {
+export interface Environment extends ProviderEnvironment, ObservabilityEnvironment, MonitoringEnvironment {
   NODE_ENV: NodeEnv;
   APP_ROLE: AppRole;
   PORT: number;
@@ -130,6 +131,7 @@ const schema = Joi.object<Environment>({
   DASHBOARD_SESSION_TTL_SECONDS: Joi.number().integer().min(30).max(3600).default(300),
   ...PROVIDER_ENVIRONMENT_SCHEMA,
   ...OBSERVABILITY_ENVIRONMENT_SCHEMA,
+  ...MONITORING_ENVIRONMENT_SCHEMA,
 });
 
 export class InvalidEnvironmentError extends Error {

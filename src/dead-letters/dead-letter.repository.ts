@@ -172,6 +172,17 @@ export class DeadLetterRepository {
     });
   }
 
+  /** Entries created since `since`, per tenant across all tenants (the monitoring check's DLQ growth). */
+  countCreatedSinceByTenant(since: Date): Promise<GroupCount[]> {
+    return this.scope.system(async (manager) => {
+      const rows: { key: string; count: string }[] = await manager.query(
+        `SELECT tenant_id AS key, count(*) AS count FROM dead_letter_jobs WHERE created_at >= $1 GROUP BY tenant_id`,
+        [since],
+      );
+      return rows.map((row) => ({ key: row.key, count: Number(row.count) }));
+    });
+  }
+
   /**
    * Deletes the entries created before `cutoff` that the caller's transaction sees: every
    * tenant's under the system role (retention), one tenant's under RLS (cleanup job).

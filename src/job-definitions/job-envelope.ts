@@ -4,6 +4,9 @@ import type { JobType } from './job-types';
 export const JOB_ORIGINS = ['api', 'schedule', 'system', 'follow-up'] as const;
 export type JobOrigin = (typeof JOB_ORIGINS)[number];
 
+/** Service-wide work has no tenant of its own: the nil UUID stands for the service. */
+export const SERVICE_TENANT_ID = '00000000-0000-0000-0000-000000000000';
+
 /** What travels in Bull's job data: the payload plus who asked for it. */
 export interface JobEnvelope {
   tenantId: string;

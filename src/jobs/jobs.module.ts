@@ -38,6 +38,6 @@ import { SystemSubmissions } from './system-submissions';
     SystemSubmissions,
     ScheduleTicks,
   ],
-  exports: [JobsService, SystemSubmissions, JobRecovery],
+  exports: [JobsService, SystemSubmissions, JobRecovery, JobEnqueuer, FollowUps, OutboxRelay],
 })
 export class JobsModule {}

@@ -35,4 +35,14 @@ export class AlertRecord {
 
   @Column('text', { name: 'acknowledged_by', nullable: true })
   acknowledgedBy: string | null;
+
+  /** The monitoring condition this alert reports (e.g. `queue_depth:money`); null for other alerts. */
+  @Column('text', { name: 'condition_key', nullable: true })
+  conditionKey: string | null;
+
+  @Column('timestamptz', { name: 'last_seen_at', nullable: true })
+  lastSeenAt: Date | null;
+
+  @Column('timestamptz', { name: 'resolved_at', nullable: true })
+  resolvedAt: Date | null;
 }

@@ -7,6 +7,6 @@ import { AlertsService } from './alerts.service';
 @Module({
   imports: [TypeOrmModule.forFeature([AlertRecord])],
   providers: [AlertsService, AlertRecords],
-  exports: [AlertsService],
+  exports: [AlertsService, AlertRecords],
 })
 export class AlertsModule {}

@@ -65,6 +65,11 @@ export class JobRecords {
     return this.scope.run(tenantId, (manager) => manager.findOneBy(JobRecord, { id }));
   }
 
+  /** The follow-ups a job enqueued (a webhook event's deliveries). */
+  findChildren(tenantId: string, parentJobId: string): Promise<JobRecord[]> {
+    return this.scope.run(tenantId, (manager) => manager.findBy(JobRecord, { parentJobId }));
+  }
+
   /**
    * The payment job that recorded a Stripe payment intent, whatever its tenant: how a Stripe
    * event whose object carries no metadata of ours (a dispute) finds its tenant.

@@ -16,4 +16,5 @@ Object.assign(process.env, {
   // The snapshot repeatables would be a delayed job in every app's background queue, which never
   // goes idle; the metrics tests turn them on for their own apps.
   QUEUE_METRICS_SNAPSHOT_INTERVAL_MS: '0',
+  MONITORING_INTERVAL_MS: '0',
 });

@@ -40,6 +40,7 @@ export async function startWorkerProcess(
       // Workers listen too (probes and /metrics): a free port each, unless the test names one.
       PORT: '0',
       QUEUE_METRICS_SNAPSHOT_INTERVAL_MS: '0',
+      MONITORING_INTERVAL_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

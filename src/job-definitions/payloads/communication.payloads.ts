@@ -69,7 +69,7 @@ export class SmsSendPayload {
 }
 
 /** The events a webhook endpoint may subscribe to. */
-export const WEBHOOK_EVENTS = ['payment.completed', 'refund.completed', 'nft.minted', 'operation.failed'] as const;
+export const WEBHOOK_EVENTS = ['payment.completed', 'refund.completed', 'nft.minted', 'operation.failed', 'alert.raised'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /**

@@ -2,8 +2,9 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { SystemSubmissions } from '../../jobs/system-submissions';
 
-/** Service-wide work has no tenant of its own: the nil UUID stands for the service. */
-export const SERVICE_TENANT_ID = '00000000-0000-0000-0000-000000000000';
+import { SERVICE_TENANT_ID } from '../../job-definitions/job-envelope';
+
+export { SERVICE_TENANT_ID };
 export const SNAPSHOT_SCHEDULE_KEY = 'queue-metrics-snapshot';
 export const RETENTION_SCHEDULE_KEY = 'queue-metrics-retention';
 
