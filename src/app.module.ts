@@ -18,6 +18,7 @@ import { PaymentsModule } from './payments/payments.module';
 import { BullRootModule } from './queue-store/bull.config';
 import { QueuesModule } from './queues/queues.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { SchedulesModule } from './schedules/schedules.module';
 import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -42,6 +43,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     BackgroundModule,
     DlqModule,
     StripeWebhooksModule,
+    SchedulesModule,
     ObservabilityModule,
     DashboardModule,
   ],

@@ -21,7 +21,7 @@ const LAYERS: string[][] = [
   ['rate-limit'],
   ['jobs'],
   ['queues', 'dlq', 'payments', 'nft', 'notifications', 'background', 'observability', 'webhooks'],
-  ['stripe-webhooks'],
+  ['stripe-webhooks', 'schedules'],
   ['dashboard'],
   ['openapi'],
   ['(root)'],

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { DlqRetention } from '../dead-letters/dlq-retention';
+import { IdempotencyService } from '../idempotency/idempotency.service';
 import { HandlesJob, JobHandler } from '../job-definitions/job-handler';
 import type { ScheduledTaskPayload } from '../job-definitions/payloads/background.payloads';
 import { QueueMetrics } from '../monitoring/queue-metrics';
 import { QueueRegistry } from '../queue-store/queue-registry';
 
-type TaskResult = { task: string; queues: number } | { task: string; removed: number };
+type TaskResult = { task: string; queues: number } | { task: string; removed: number } | { task: string; removed: number; ran: boolean };
 
 /** Runs one of the named maintenance tasks that schedules can trigger. */
 @Injectable()
@@ -15,6 +17,8 @@ export class ScheduledTaskHandler implements JobHandler<'scheduled-task', TaskRe
     private readonly queues: QueueRegistry,
     private readonly metrics: QueueMetrics,
     private readonly config: AppConfig,
+    private readonly idempotency: IdempotencyService,
+    private readonly deadLetters: DlqRetention,
   ) {}
 
   async execute(payload: ScheduledTaskPayload): Promise<TaskResult> {
@@ -23,6 +27,11 @@ export class ScheduledTaskHandler implements JobHandler<'scheduled-task', TaskRe
         return { task: payload.task, queues: await this.snapshotQueueMetrics() };
       case 'queue-metrics-retention':
         return { task: payload.task, removed: await this.metrics.deleteOlderThan(this.config.observability.snapshotRetentionDays) };
+      // Both run under their advisory lock: a tick delivered twice removes rows once.
+      case 'idempotency-cleanup':
+        return { task: payload.task, removed: await this.idempotency.cleanup() };
+      case 'dlq-retention':
+        return { task: payload.task, ...(await this.deadLetters.removeExpired()) };
     }
   }
 

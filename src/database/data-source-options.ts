@@ -4,6 +4,7 @@ import { ReliableExecution1764201600002 } from '../../migrations/002-reliable-ex
 import { OutboxAndOrigins1764201600003 } from '../../migrations/003-outbox-and-origins';
 import { StripeEvents1764201600004 } from '../../migrations/004-stripe-events';
 import { Webhooks1764201600005 } from '../../migrations/005-webhooks';
+import { Schedules1764201600006 } from '../../migrations/006-schedules';
 import { AppConfig } from '../config/app-config';
 
 export const MIGRATIONS = [
@@ -12,6 +13,7 @@ export const MIGRATIONS = [
   OutboxAndOrigins1764201600003,
   StripeEvents1764201600004,
   Webhooks1764201600005,
+  Schedules1764201600006,
 ];
 
 /**

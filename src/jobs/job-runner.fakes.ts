@@ -140,6 +140,10 @@ export class FakeRelay {
 export class FakeTicks {
   readonly submitted: Job<JobEnvelope>[] = [];
 
+  async announce(): Promise<boolean> {
+    return true;
+  }
+
   async submit(tick: Job<JobEnvelope>): Promise<{ scheduledJobId: string }> {
     this.submitted.push(tick);
     return { scheduledJobId: `scheduled:${tick.id}` };
