@@ -47,7 +47,7 @@ export interface JobFailedEvent extends JobEventBase {
 export const SCHEDULE_EVENTS = { tick: 'schedule.tick' } as const;
 
 export interface ScheduleTickEvent {
-  /** The repeatable's key (its `jobId` option): `schedule:<id>` for schedules made through the API. */
+  /** The repeatable's key (its `jobId` option): `schedule-<id>` for schedules made through the API. */
   key: string;
   tenantId: string;
   type: JobType;

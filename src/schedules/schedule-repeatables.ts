@@ -5,9 +5,10 @@ import { SystemSubmissions } from '../jobs/system-submissions';
 import { QueueRegistry } from '../queue-store/queue-registry';
 import type { Schedule } from './schedule.entity';
 
-const KEY_PREFIX = 'schedule:';
+// No colon: Bull splits a repeatable's key on colons to tell its id again.
+const KEY_PREFIX = 'schedule-';
 
-/** The Bull repeatable of a schedule is keyed by its id: `schedule:<id>`. */
+/** The Bull repeatable of a schedule is keyed by its id: `schedule-<id>`. */
 export function repeatKeyOf(scheduleId: string): string {
   return `${KEY_PREFIX}${scheduleId}`;
 }
