@@ -11,7 +11,7 @@ const LAYERS: string[][] = [
   ['common/validation', 'common/openapi'],
   ['job-definitions'],
   ['config'],
-  ['common/auth', 'common/logging', 'common/rate-limit', 'common/scheduling'],
+  ['common/auth', 'common/logging', 'common/rate-limit'],
   ['database'],
   ['cache'],
   ['monitoring'],
