@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { VALID_PAYLOADS } from '../support/payloads';
-import { newRedisPrefix, newTenant, startTestApp, TestApp } from '../support/test-app';
+import { deleteRedisKeys, newRedisPrefix, newTenant, startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { startWorkerProcess, WorkerProcess } from '../support/worker-process';
 
@@ -117,5 +117,22 @@ describe('Schedules firing across worker processes', () => {
     const all = await jobsPerTick(tenant.tenantId);
     expect(all.filter(({ tick }) => tick > lastTick && tick < restartedAt)).toEqual([]);
     expect(all.filter(({ jobs }) => jobs !== 1)).toEqual([]);
+  }, 240_000);
+
+  it('runs once, at the next start (two workers), a tick missed while Redis had lost the repeatable; then fires once per tick again', async () => {
+    const tenant = newTenant();
+    await startWorkers(1);
+    await createSchedule(tenant.admin, 'run-once');
+    await ticksAfter(tenant.tenantId, 0, 2);
+    const { restartedAt } = await outage(tenant.tenantId);
+    await deleteRedisKeys(prefix);
+    await startWorkers(2);
+    await ticksAfter(tenant.tenantId, restartedAt, 3);
+    const madeUp = await api!.app.get(DataSource).query(
+      `SELECT id FROM jobs WHERE tenant_id = $1 AND origin = 'schedule' AND idempotency_key IS NULL`,
+      [tenant.tenantId],
+    );
+    expect(madeUp).toHaveLength(1);
+    expect((await jobsPerTick(tenant.tenantId)).filter(({ jobs, tick }) => tick > 0 && jobs !== 1)).toEqual([]);
   }, 240_000);
 });
