@@ -139,9 +139,11 @@ export class FakeRelay {
 
 export class FakeTicks {
   readonly submitted: Job<JobEnvelope>[] = [];
+  /** Ticks the schedule's listener answers `skip` for. */
+  readonly skipping = new Set<string>();
 
-  async announce(): Promise<boolean> {
-    return true;
+  async announce(tick: Job<JobEnvelope>): Promise<boolean> {
+    return !this.skipping.has(String(tick.id));
   }
 
   async submit(tick: Job<JobEnvelope>): Promise<{ scheduledJobId: string }> {
