@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { SCHEDULE_OFF } from '../config/schedules.config';
 import type { JobType } from '../job-definitions/job-types';
 import { derivedJobId } from '../jobs/derived-id';
 import { SystemSubmissions } from '../jobs/system-submissions';
@@ -50,7 +51,8 @@ export class ScheduleStartup implements OnApplicationBootstrap {
       { key: DLQ_RETENTION_KEY, cron: dlqRetention, task: 'dlq-retention' },
     ];
     for (const { key, cron, task } of tasks) {
-      await this.repeatables.remove(key, { cron, tz: 'UTC' });
+      await this.repeatables.remove(key, cron === SCHEDULE_OFF ? undefined : { cron, tz: 'UTC' });
+      if (cron === SCHEDULE_OFF) continue;
       await this.submissions.repeat(
         { tenantId: SERVICE_TENANT_ID, origin: 'schedule', type: 'scheduled-task', data: { task } },
         { key, cron },

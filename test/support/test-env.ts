@@ -16,4 +16,7 @@ Object.assign(process.env, {
   // The snapshot repeatables would be a delayed job in every app's background queue, which never
   // goes idle; the metrics tests turn them on for their own apps.
   QUEUE_METRICS_SNAPSHOT_INTERVAL_MS: '0',
+  // Likewise the housekeeping repeatables; housekeeping-crons.e2e-spec.ts turns them on.
+  IDEMPOTENCY_CLEANUP_CRON: 'off',
+  DLQ_RETENTION_CRON: 'off',
 });

@@ -40,6 +40,8 @@ export async function startWorkerProcess(
       // Workers listen too (probes and /metrics): a free port each, unless the test names one.
       PORT: '0',
       QUEUE_METRICS_SNAPSHOT_INTERVAL_MS: '0',
+      IDEMPOTENCY_CLEANUP_CRON: 'off',
+      DLQ_RETENTION_CRON: 'off',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
