@@ -135,4 +135,14 @@ describe('Schedules firing across worker processes', () => {
     expect(madeUp).toHaveLength(1);
     expect((await jobsPerTick(tenant.tenantId)).filter(({ jobs, tick }) => tick > 0 && jobs !== 1)).toEqual([]);
   }, 240_000);
+
+  it('removes at start a repeatable whose schedule row is gone (a delete that stopped between the row and Bull)', async () => {
+    const tenant = newTenant();
+    const id = await createSchedule(tenant.admin, 'run-once');
+    const repeatablesOf = async () => (await communication().getRepeatableJobs()).filter((job) => job.id === `schedule-${id}`);
+    expect(await repeatablesOf()).toHaveLength(1);
+    await api!.app.get(DataSource).query(`DELETE FROM schedules WHERE id = $1`, [id]);
+    await startWorkers(1);
+    await waitFor(async () => ((await repeatablesOf()).length === 0 ? true : undefined), 30_000, 'the orphaned repeatable to be removed');
+  }, 120_000);
 });
