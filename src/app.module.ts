@@ -19,6 +19,7 @@ import { PaymentsModule } from './payments/payments.module';
 import { BullRootModule } from './queue-store/bull.config';
 import { QueuesModule } from './queues/queues.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { SchedulesModule } from './schedules/schedules.module';
 import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -44,6 +45,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     AlertingModule,
     DlqModule,
     StripeWebhooksModule,
+    SchedulesModule,
     ObservabilityModule,
     DashboardModule,
   ],

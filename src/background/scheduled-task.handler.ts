@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { MonitoringCheck } from '../alerting/monitoring-check';
 import { AppConfig } from '../config/app-config';
+import { DlqRetention } from '../dead-letters/dlq-retention';
+import { IdempotencyService } from '../idempotency/idempotency.service';
 import { HandlesJob, JobHandler } from '../job-definitions/job-handler';
 import type { ScheduledTaskPayload } from '../job-definitions/payloads/background.payloads';
 import { QueueMetrics } from '../monitoring/queue-metrics';
@@ -9,6 +11,7 @@ import { QueueRegistry } from '../queue-store/queue-registry';
 type TaskResult =
   | { task: string; queues: number }
   | { task: string; removed: number }
+  | { task: string; removed: number; ran: boolean }
   | { task: string; skipped: true }
   | { task: string; skipped: false; firing: number; raised: string[]; resolved: string[] };
 
@@ -21,6 +24,8 @@ export class ScheduledTaskHandler implements JobHandler<'scheduled-task', TaskRe
     private readonly metrics: QueueMetrics,
     private readonly config: AppConfig,
     private readonly monitoring: MonitoringCheck,
+    private readonly idempotency: IdempotencyService,
+    private readonly deadLetters: DlqRetention,
   ) {}
 
   async execute(payload: ScheduledTaskPayload): Promise<TaskResult> {
@@ -31,6 +36,11 @@ export class ScheduledTaskHandler implements JobHandler<'scheduled-task', TaskRe
         return { task: payload.task, removed: await this.metrics.deleteOlderThan(this.config.observability.snapshotRetentionDays) };
       case 'monitoring-check':
         return this.checkMonitoring(payload.task);
+      // Both run under their advisory lock: a tick delivered twice removes rows once.
+      case 'idempotency-cleanup':
+        return { task: payload.task, removed: await this.idempotency.cleanup() };
+      case 'dlq-retention':
+        return { task: payload.task, ...(await this.deadLetters.removeExpired()) };
     }
   }
 

@@ -78,6 +78,10 @@ describe('validateEnvironment', () => {
       IDEMPOTENCY_CLEANUP_CRON: '*/5 * * * * *',
       DLQ_RETENTION_CRON: '0 4 * * *',
     });
+    expect(validateEnvironment({ IDEMPOTENCY_CLEANUP_CRON: 'off', DLQ_RETENTION_CRON: 'off' })).toMatchObject({
+      IDEMPOTENCY_CLEANUP_CRON: 'off',
+      DLQ_RETENTION_CRON: 'off',
+    });
   });
 
   it.each(['hourly', '61 * * * *', '* * *'])('refuses a schedule that is no cron expression (%s), naming the variable', (value) => {

@@ -6,14 +6,18 @@ export const IDEMPOTENCY_CLEANUP_CRON: string = CronExpression.EVERY_HOUR;
 /** Daily at 03:15 server time, away from the top of the hour when other jobs pile up. */
 export const DLQ_RETENTION_CRON = '15 3 * * *';
 
-/** When the service's own housekeeping runs (cron expressions, seconds field optional). */
+/** Turns a housekeeping schedule off (its repeatable is removed): for tests that wait on an idle queue. */
+export const SCHEDULE_OFF = 'off';
+
+/** When the service's own housekeeping runs (cron expressions, seconds field optional), or `off`. */
 export interface Schedules {
   idempotencyCleanup: string;
   dlqRetention: string;
 }
 
-/** Joi custom rule: a cron expression the scheduler accepts (Joi reports what this throws). */
+/** Joi custom rule: a cron expression the scheduler accepts, or `off` (Joi reports what this throws). */
 export function cronExpression(value: string): string {
+  if (value === SCHEDULE_OFF) return value;
   const { valid, error } = validateCronExpression(value);
   if (!valid) throw new Error(`not a cron expression (${error?.message ?? 'invalid'})`);
   return value;

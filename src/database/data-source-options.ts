@@ -5,6 +5,7 @@ import { OutboxAndOrigins1764201600003 } from '../../migrations/003-outbox-and-o
 import { StripeEvents1764201600004 } from '../../migrations/004-stripe-events';
 import { Webhooks1764201600005 } from '../../migrations/005-webhooks';
 import { AlertConditions1764201600006 } from '../../migrations/006-alert-conditions';
+import { Schedules1764201600007 } from '../../migrations/007-schedules';
 import { AppConfig } from '../config/app-config';
 
 export const MIGRATIONS = [
@@ -14,6 +15,7 @@ export const MIGRATIONS = [
   StripeEvents1764201600004,
   Webhooks1764201600005,
   AlertConditions1764201600006,
+  Schedules1764201600007,
 ];
 
 /**

@@ -15,6 +15,6 @@ import { DlqRetention } from './dlq-retention';
   // Crons run through the ScheduleModule.forRoot() of AppModule.
   imports: [AlertsModule, TypeOrmModule.forFeature([DeadLetterJob])],
   providers: [DeadLetterRecorder, DeadLetterRepository, DlqRetention],
-  exports: [DeadLetterRecorder, DeadLetterRepository],
+  exports: [DeadLetterRecorder, DeadLetterRepository, DlqRetention],
 })
 export class DeadLetterStoreModule {}

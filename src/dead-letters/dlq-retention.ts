@@ -1,6 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { scheduleCron } from '../common/scheduling/schedule-cron';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DLQ_RETENTION_CRON } from '../config/schedules.config';
 import { AdvisoryLocks } from '../database/advisory-lock';
@@ -16,21 +14,19 @@ export interface RetentionOutcome {
   removed: number;
 }
 
-/** Forgets dead-letter entries older than DLQ_RETENTION_DAYS, every tenant's at once. */
+/**
+ * Forgets dead-letter entries older than DLQ_RETENTION_DAYS, every tenant's at once. The
+ * `scheduled-task` `dlq-retention`, a repeatable on DLQ_RETENTION_CRON, runs it.
+ */
 @Injectable()
-export class DlqRetention implements OnApplicationBootstrap {
+export class DlqRetention {
   private readonly logger = new Logger(DlqRetention.name);
 
   constructor(
     private readonly entries: DeadLetterRepository,
     private readonly locks: AdvisoryLocks,
     private readonly config: AppConfig,
-    private readonly scheduler: SchedulerRegistry,
   ) {}
-
-  onApplicationBootstrap(): void {
-    scheduleCron(this.scheduler, 'dlq-retention', this.config.schedules.dlqRetention, () => this.removeExpired(), this.logger);
-  }
 
   async removeExpired(now = new Date()): Promise<RetentionOutcome> {
     const cutoff = new Date(now.getTime() - this.config.deadLetterRetentionDays * DAY_MS);

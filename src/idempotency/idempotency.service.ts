@@ -1,8 +1,6 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { scheduleCron } from '../common/scheduling/schedule-cron';
 import { AppConfig } from '../config/app-config';
 import { IDEMPOTENCY_CLEANUP_CRON } from '../config/schedules.config';
 import { AdvisoryLocks } from '../database/advisory-lock';
@@ -20,10 +18,12 @@ export { IDEMPOTENCY_CLEANUP_CRON };
 
 /**
  * Idempotency keys per tenant, backed by `idempotency_keys`: at the API a key maps to the
- * first job submitted with it; in the worker a completed key returns its stored result.
+ * first job submitted with it; in the worker a completed key returns its stored result. Expired
+ * keys are removed by the `scheduled-task` `idempotency-cleanup`, a repeatable on
+ * IDEMPOTENCY_CLEANUP_CRON.
  */
 @Injectable()
-export class IdempotencyService implements OnApplicationBootstrap {
+export class IdempotencyService {
   private readonly logger = new Logger(IdempotencyService.name);
 
   constructor(
@@ -31,12 +31,7 @@ export class IdempotencyService implements OnApplicationBootstrap {
     private readonly scope: TenantScope,
     private readonly keys: IdempotencyKeys,
     private readonly locks: AdvisoryLocks,
-    private readonly scheduler: SchedulerRegistry,
   ) {}
-
-  onApplicationBootstrap(): void {
-    scheduleCron(this.scheduler, 'idempotency-cleanup', this.config.schedules.idempotencyCleanup, () => this.cleanup(), this.logger);
-  }
 
   /**
    * The client's key; else, for money jobs, a hash of tenant, type and canonical payload, so

@@ -42,3 +42,20 @@ export interface JobFailedEvent extends JobEventBase {
   final: boolean;
   cancelled: boolean;
 }
+
+/** A tick of a Bull repeatable job, announced before it runs; the schedules module listens. */
+export const SCHEDULE_EVENTS = { tick: 'schedule.tick' } as const;
+
+export interface ScheduleTickEvent {
+  /** The repeatable's key (its `jobId` option): `schedule-<id>` for schedules made through the API. */
+  key: string;
+  tenantId: string;
+  type: JobType;
+  /** The time the tick was due (Bull's `prevMillis`). */
+  tickAt: Date;
+  /** The job the tick runs as: the derived job of a persisted type, or the tick itself. */
+  jobId: string;
+}
+
+/** A listener's answer to a tick: `skip` when the schedule says a missed tick is not made up. */
+export type ScheduleTickVerdict = 'run' | 'skip' | undefined;

@@ -139,6 +139,12 @@ export class FakeRelay {
 
 export class FakeTicks {
   readonly submitted: Job<JobEnvelope>[] = [];
+  /** Ticks the schedule's listener answers `skip` for. */
+  readonly skipping = new Set<string>();
+
+  async announce(tick: Job<JobEnvelope>): Promise<boolean> {
+    return !this.skipping.has(String(tick.id));
+  }
 
   async submit(tick: Job<JobEnvelope>): Promise<{ scheduledJobId: string }> {
     this.submitted.push(tick);

@@ -378,6 +378,20 @@ describe('JobRunner: a schedule tick', () => {
     expect(seen).toEqual({ started: [], completed: [], failed: [] });
   });
 
+  it('runs nothing, of either kind, for a tick its schedule skips', async () => {
+    const { run, ticks, handlers, seen } = setUp();
+    ticks.skipping.add('repeat:skip-1').add('repeat:skip-2');
+    const persisted = fakeJob({ id: 'repeat:skip-1', opts: { attempts: 1, repeat: { cron: '*/5 * * * *' } } });
+    const redisOnly = fakeJob({ id: 'repeat:skip-2', data: { type: 'scheduled-task', payload: { task: 'queue-metrics-snapshot' } }, opts: { repeat: { cron: '0 * * * *' } } });
+
+    await expect(run(persisted)).resolves.toEqual({ skipped: 'missed tick' });
+    await expect(run(redisOnly)).resolves.toEqual({ skipped: 'missed tick' });
+
+    expect(ticks.submitted).toStrictEqual([]);
+    expect(handlers.calls).toStrictEqual([]);
+    expect(seen).toEqual({ started: [], completed: [], failed: [] });
+  });
+
   it('runs a repeatable job of a Redis-only type itself', async () => {
     const { run, ticks, handlers } = setUp();
     const tick = fakeJob({ id: 'repeat:def', data: { type: 'scheduled-task', payload: { task: 'queue-metrics-snapshot' } }, opts: { repeat: { cron: '0 * * * *' } } });

@@ -78,6 +78,7 @@ export class JobRunner {
   ) {}
 
   async run(job: Job<JobEnvelope>): Promise<object> {
+    if (job.opts.repeat && !(await this.ticks.announce(job))) return { skipped: 'missed tick' };
     // A repeatable job of a persisted type is a schedule's tick: it becomes a job of its own.
     if (job.opts.repeat && JOB_TYPES[job.data.type].persisted) return this.ticks.submit(job);
     const delivery = this.describe(job);

@@ -67,6 +67,11 @@ const ROUTES: [method: string, path: string, open: boolean][] = [
   ['delete', '/webhook-endpoints/{id}', false],
   ['post', '/webhook-endpoints/{id}/rotate-secret', false],
   ['get', '/webhook-endpoints/{id}/deliveries', false],
+  ['post', '/schedules', false],
+  ['get', '/schedules', false],
+  ['get', '/schedules/{id}', false],
+  ['patch', '/schedules/{id}', false],
+  ['delete', '/schedules/{id}', false],
   ['post', '/admin/queues/session', false],
 ];
 

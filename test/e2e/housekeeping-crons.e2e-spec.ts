@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DeadLetterRecorder } from '../../src/dead-letters/dead-letter-recorder';
+import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { createPrivateDatabase, PrivateDatabase } from '../support/private-database';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -10,8 +11,9 @@ const DAY_MS = 24 * 3600 * 1000;
 const EVERY_SECOND = '* * * * * *';
 
 /**
- * The idempotency-key cleanup and the dead-letter retention run on their own schedules; here
- * both are set to every second and nothing calls them. A database of its own: a retention
+ * The idempotency-key cleanup and the dead-letter retention run on their own schedules, as
+ * `scheduled-task` jobs of Bull repeatables (the crons only enqueue); here both are set to every
+ * second and nothing calls them. A database of its own: a retention
  * run every second would otherwise remove entries other files of the run have just seeded.
  */
 describe('Housekeeping crons', () => {
@@ -54,6 +56,12 @@ describe('Housekeeping crons', () => {
     (await db.query(`SELECT key FROM idempotency_keys WHERE tenant_id = $1 ORDER BY key`, [tenantId])).map((row: { key: string }) => row.key);
   const deadLettersOf = async (tenantId: string): Promise<string[]> =>
     (await db.query(`SELECT job_id FROM dead_letter_jobs WHERE tenant_id = $1`, [tenantId])).map((row: { job_id: string }) => row.job_id);
+
+  it('has both as Bull repeatables on their configured expressions', async () => {
+    const repeatables = await test.app.get(QueueRegistry).get('background').getRepeatableJobs();
+    const byId = Object.fromEntries(repeatables.map(({ id, cron }) => [id, cron]));
+    expect(byId).toMatchObject({ 'idempotency-cleanup': EVERY_SECOND, 'dlq-retention': EVERY_SECOND });
+  });
 
   it('removes expired idempotency keys and keeps live ones, without being called', async () => {
     const tenantId = randomUUID();

@@ -17,4 +17,7 @@ Object.assign(process.env, {
   // goes idle; the metrics tests turn them on for their own apps.
   QUEUE_METRICS_SNAPSHOT_INTERVAL_MS: '0',
   MONITORING_INTERVAL_MS: '0',
+  // Likewise the housekeeping repeatables; housekeeping-crons.e2e-spec.ts turns them on.
+  IDEMPOTENCY_CLEANUP_CRON: 'off',
+  DLQ_RETENTION_CRON: 'off',
 });

@@ -41,6 +41,8 @@ export async function startWorkerProcess(
       PORT: '0',
       QUEUE_METRICS_SNAPSHOT_INTERVAL_MS: '0',
       MONITORING_INTERVAL_MS: '0',
+      IDEMPOTENCY_CLEANUP_CRON: 'off',
+      DLQ_RETENTION_CRON: 'off',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -29,7 +29,7 @@ export class CleanupPayload {
   olderThanDays: number;
 }
 
-export const SCHEDULED_TASKS = ['queue-metrics-snapshot', 'queue-metrics-retention', 'monitoring-check'] as const;
+export const SCHEDULED_TASKS = ['queue-metrics-snapshot', 'queue-metrics-retention', 'monitoring-check', 'idempotency-cleanup', 'dlq-retention'] as const;
 export type ScheduledTaskName = (typeof SCHEDULED_TASKS)[number];
 
 export class ScheduledTaskPayload {
