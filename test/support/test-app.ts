@@ -22,11 +22,6 @@ const BASE_PREFIX = process.env.REDIS_PREFIX;
 export interface TestAppOptions {
   /** Environment variables for this app only, e.g. shorter Bull lock durations. */
   env?: Record<string, string>;
-  /**
-   * Replacements for provider gateways (the network edge only: Stripe, Solana, SMTP, SMS),
-   * e.g. a gateway that holds a job running until the test lets it go.
-   */
-  gateways?: { provide: abstract new (...args: never[]) => unknown; useValue: unknown }[];
   /** Share one Redis prefix between apps that stand for processes of one deployment. */
   redisPrefix?: string;
 }
@@ -38,11 +33,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   Object.assign(process.env, { REDIS_PREFIX: prefix, ...options.env });
   let app: INestApplication | undefined;
   try {
-    let builder = Test.createTestingModule({ imports: [AppModule] });
-    for (const gateway of options.gateways ?? []) {
-      builder = builder.overrideProvider(gateway.provide).useValue(gateway.useValue);
-    }
-    const moduleRef = await builder.compile();
+    // Providers are never replaced here: tests point the real gateways at loopback fakes through env.
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication({ bufferLogs: true, rawBody: true });
     configureApp(app);
     await app.init();
