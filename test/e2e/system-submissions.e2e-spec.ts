@@ -129,6 +129,9 @@ describe('System submissions, internal job types and schedule ticks', () => {
     try {
       const nextRun = (await queue.getDelayed()).find((job) => job.opts.repeat && job.data.tenantId === tenant.tenantId);
       expect(nextRun).toBeDefined();
+      // Listed like any delayed job, under Bull's own repeat:… id, and within the OpenAPI document.
+      const listed = await test.http().get('/queues/background/jobs?state=delayed&limit=100').set('Authorization', `Bearer ${tenant.admin}`).expect(200);
+      expect(listed.body.items.map((item: { id: string }) => item.id)).toContain(String(nextRun!.id));
 
       await test.http().post('/queues/background/clear').set('Authorization', `Bearer ${tenant.admin}`).expect(200);
 

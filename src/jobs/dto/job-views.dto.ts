@@ -5,7 +5,10 @@ import { JOB_STATUSES, JobStatus } from '../../job-definitions/job-status';
 import { JOB_TYPE_NAMES, JobType } from '../../job-definitions/job-types';
 
 export class JobSummary {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({
+    description: 'A UUID. Only a tick of a Redis-only repeatable job (schedules, maintenance), as a queue listing shows it, keeps Bull\'s own `repeat:…` id',
+    example: '3f1c0b7e-4a8e-4f51-9d55-1f0e8e0e2a11',
+  })
   id: string;
 
   @ApiProperty({ enum: QUEUE_NAMES })
