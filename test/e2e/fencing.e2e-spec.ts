@@ -1,12 +1,12 @@
 import { DataSource } from 'typeorm';
 import { StaleAttemptError, TransientJobError } from '../../src/job-definitions/job-errors';
-import { JobRecords } from '../../src/persistence/job-records';
 import { EffectJournal } from '../../src/persistence/effect-journal';
 import { AttemptRef, JobAttempts } from '../../src/persistence/job-attempts';
 import { CallWatch, RunWatch, snapshot } from '../support/attempt-watch';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { HeldRequests, StripeFake } from '../support/stripe-fake/stripe-fake';
-import { crashWorkers, newRedisPrefix, newTenant, startTestApp, TestApp } from '../support/test-app';
+import { appsOnOneStripe } from '../support/stripe-apps';
+import { crashWorkers, newRedisPrefix, newTenant } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 
@@ -33,26 +33,11 @@ privateDatabaseForThisFile();
 
 describe('Fencing: a worker that lost its claim writes nothing', () => {
   /** The one Stripe every app of the file talks to; each test uses orders of its own. */
+  const apps = appsOnOneStripe();
+  const start = apps.start;
   let stripe: StripeFake;
-  beforeAll(async () => {
-    stripe = await StripeFake.start();
-  });
-  afterAll(async () => {
-    await stripe?.close();
-  });
-  const open: TestApp[] = [];
-  const start = async (...args: Parameters<typeof startTestApp>) => {
-    const app = await startTestApp(...args);
-    open.push(app);
-    return app;
-  };
-  /** Records a test leaves unfinished: later tests' recovery (grace 0, same database) would run them. */
-  const unfinished: { app: TestApp; tenantId: string; jobId: string }[] = [];
-  afterEach(async () => {
-    // Held calls go first: closing an app waits for its running jobs.
-    stripe.releaseAll();
-    for (const { app, tenantId, jobId } of unfinished.splice(0)) await app.app.get(JobRecords).markCancelled(tenantId, jobId);
-    await Promise.all(open.splice(0).map((app) => app.close().catch(() => undefined)));
+  beforeAll(() => {
+    stripe = apps.stripe();
   });
 
   /**
@@ -142,7 +127,7 @@ describe('Fencing: a worker that lost its claim writes nothing', () => {
     const api = await start({ env: { APP_ROLE: 'api', JOB_LEASE_MS: '200' } });
     const tenant = newTenant();
     const { body } = await api.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment('ord_two_owners')).expect(201);
-    unfinished.push({ app: api, tenantId: tenant.tenantId, jobId: body.id });
+    apps.leaveUnfinished(api, tenant.tenantId, body.id);
     const attempts = api.app.get(JobAttempts);
     const db = api.app.get(DataSource);
     expect(await attempts.claim(tenant.tenantId, body.id, 'worker-old', 1)).toMatchObject({ kind: 'claimed', fence: 1 });

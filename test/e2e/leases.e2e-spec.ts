@@ -3,12 +3,12 @@ import { DataSource } from 'typeorm';
 import { JobDeferral } from '../../src/job-definitions/job-errors';
 import { JobRecovery } from '../../src/jobs/job-recovery';
 import { JobRunner } from '../../src/jobs/job-runner';
-import { JobRecords } from '../../src/persistence/job-records';
 import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { CallWatch, RunWatch, snapshot } from '../support/attempt-watch';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { StripeFake } from '../support/stripe-fake/stripe-fake';
-import { newRedisPrefix, newTenant, startTestApp, TestApp } from '../support/test-app';
+import { appsOnOneStripe } from '../support/stripe-apps';
+import { newRedisPrefix, newTenant } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 
@@ -30,26 +30,11 @@ privateDatabaseForThisFile();
 
 describe('Leases: a live worker keeps its job; recovery waits for the grace period', () => {
   /** The one Stripe every app of the file talks to; each test uses orders of its own. */
+  const apps = appsOnOneStripe();
+  const start = apps.start;
   let stripe: StripeFake;
-  beforeAll(async () => {
-    stripe = await StripeFake.start();
-  });
-  afterAll(async () => {
-    await stripe?.close();
-  });
-  const open: TestApp[] = [];
-  const start = async (...args: Parameters<typeof startTestApp>) => {
-    const app = await startTestApp(...args);
-    open.push(app);
-    return app;
-  };
-  /** Records a test leaves unfinished: later tests' recovery (grace 0, same database) would run them. */
-  const unfinished: { app: TestApp; tenantId: string; jobId: string }[] = [];
-  afterEach(async () => {
-    // Held calls go first: closing an app waits for its running jobs.
-    stripe.releaseAll();
-    for (const { app, tenantId, jobId } of unfinished.splice(0)) await app.app.get(JobRecords).markCancelled(tenantId, jobId);
-    await Promise.all(open.splice(0).map((app) => app.close().catch(() => undefined)));
+  beforeAll(() => {
+    stripe = apps.stripe();
   });
 
   /**
@@ -154,7 +139,7 @@ describe('Leases: a live worker keeps its job; recovery waits for the grace peri
     const api = await start({ env: { APP_ROLE: 'api', RECOVERY_GRACE_MS: String(graceMs) } });
     const tenant = newTenant();
     const { body } = await api.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(payment('ord_just_submitted')).expect(201);
-    unfinished.push({ app: api, tenantId: tenant.tenantId, jobId: body.id });
+    apps.leaveUnfinished(api, tenant.tenantId, body.id);
     const queue = api.app.get(QueueRegistry).get('money');
     const recovery = api.app.get(JobRecovery);
     const db = api.app.get(DataSource);

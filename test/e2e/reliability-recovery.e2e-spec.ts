@@ -3,9 +3,10 @@ import { DataSource } from 'typeorm';
 import { JOB_EVENTS, JobCompletedEvent } from '../../src/job-definitions/job-events';
 import { StaleAttemptError } from '../../src/job-definitions/job-errors';
 import { RunWatch, snapshot } from '../support/attempt-watch';
-import { appsClosedAfterEach, privateDatabaseForThisFile } from '../support/app-lifecycle';
+import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { paymentJob } from '../support/payloads';
 import { StripeFake } from '../support/stripe-fake/stripe-fake';
+import { appsOnOneStripe } from '../support/stripe-apps';
 import { crashWorkers, deleteRedisKeys, newRedisPrefix, newTenant, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
 
@@ -37,16 +38,12 @@ privateDatabaseForThisFile();
 
 describe('Effect journal, leases and recovery', () => {
   /** The one Stripe every app of the file talks to (a dying worker and its survivor alike); each test uses orders of its own. */
+  const apps = appsOnOneStripe();
+  const start = apps.start;
   let stripe: StripeFake;
-  beforeAll(async () => {
-    stripe = await StripeFake.start();
+  beforeAll(() => {
+    stripe = apps.stripe();
   });
-  afterAll(async () => {
-    await stripe?.close();
-  });
-  // Declared before the apps' hook, so it runs first: closing an app waits for its running jobs.
-  afterEach(() => stripe.releaseAll());
-  const start = appsClosedAfterEach();
   const env = (overrides: Record<string, string> = {}) => ({ ...FAST, ...stripe.env(), ...overrides });
 
   it('re-runs a job whose worker died after the provider call, without a second charge; the dead worker writes nothing', async () => {
