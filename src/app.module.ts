@@ -3,6 +3,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AppController } from './app.controller';
 import { AlertingModule } from './alerting/alerting.module';
+import { AuditModule } from './audit/audit.module';
 import { BackgroundModule } from './background/background.module';
 import { ServiceCacheModule } from './cache/cache.module';
 import { AuthModule } from './common/auth/auth.module';
@@ -32,6 +33,8 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     BullRootModule,
     EventEmitterModule.forRoot(),
     ScheduleModule.forRoot(),
+    // Before AuthModule: its global guard opens audit entries ahead of the guards that refuse.
+    AuditModule,
     AuthModule,
     // Right after AuthModule: its global throttler guard must run after authentication.
     RateLimitModule,

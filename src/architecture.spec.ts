@@ -13,7 +13,7 @@ const LAYERS: string[][] = [
   ['config'],
   ['common/auth', 'common/logging', 'common/rate-limit'],
   ['database'],
-  ['cache'],
+  ['cache', 'audit'],
   ['monitoring'],
   ['dead-letters', 'idempotency'],
   ['persistence'],

@@ -7,6 +7,7 @@ import { AlertReader, AlertRecords } from '../monitoring/alert-records';
 import { AlertTest } from './alert-test';
 import { alertViewOf } from './alert-view.mapper';
 import { AlertListQuery, AlertPage, AlertTestResult, AlertView } from './dto/alert-views.dto';
+import { Audited } from '../audit/audited.decorator';
 
 /** An operator (admin) reads every alert, service-wide ones too; a venue admin its tenant's. */
 function readerOf(user: AuthUser): AlertReader {
@@ -40,6 +41,7 @@ export class AlertsController {
   }
 
   @Post('test')
+  @Audited('alert.test', { target: 'response.alert.id' })
   @Roles('admin')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
@@ -53,6 +55,7 @@ export class AlertsController {
   }
 
   @Post(':id/acknowledge')
+  @Audited('alert.acknowledge', { target: 'params.id' })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Acknowledge an alert: records who and when, once' })
   @ApiOkResponse({ type: AlertView })

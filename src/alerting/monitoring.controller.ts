@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { MonitoringCheck } from './monitoring-check';
 import { MonitoringSwitch } from './monitoring-switch';
 import { MonitoringCheckView, MonitoringStatusView } from './dto/monitoring-views.dto';
+import { Audited } from '../audit/audited.decorator';
 
 export const NOT_CHECKED = ['solana_payer_balance: the NFT gateway has no balance read yet'];
 
@@ -30,6 +31,7 @@ export class MonitoringController {
   }
 
   @Post('start')
+  @Audited('monitoring.start')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Start monitoring: the scheduled checks run again (every process agrees: the flag is in Redis)' })
   @ApiOkResponse({ type: MonitoringStatusView })
@@ -39,6 +41,7 @@ export class MonitoringController {
   }
 
   @Post('stop')
+  @Audited('monitoring.stop')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Stop monitoring: scheduled checks do nothing until it is started; open alerts stay open' })
   @ApiOkResponse({ type: MonitoringStatusView })
@@ -48,6 +51,7 @@ export class MonitoringController {
   }
 
   @Post('check')
+  @Audited('monitoring.check')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Run one check now, whether or not monitoring is stopped, and answer what it changed' })
   @ApiOkResponse({ type: MonitoringCheckView })

@@ -2,6 +2,7 @@ import { HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { AuditTrail, PendingAudit } from '../audit/audit-trail';
 import { AuthUser, isAdmin } from '../common/auth/auth-user';
 import { isDatabaseUnavailable, isRedisOutOfMemory, isRedisUnavailable } from '../common/errors/unavailable-errors';
 import { JobsService } from '../jobs/jobs.service';
@@ -25,6 +26,7 @@ export class DashboardGate {
     private readonly sessions: DashboardSessions,
     private readonly jobs: JobsService,
     private readonly queues: QueuesService,
+    private readonly audit: AuditTrail,
   ) {}
 
   handlers(): RequestHandler[] {
@@ -40,6 +42,8 @@ export class DashboardGate {
     if (!isAdmin(user)) return this.deny(request, response, HttpStatus.FORBIDDEN, 'The dashboard is for admins only');
     const asked = dashboardRequestOf(request.method, path);
     if (asked.kind === 'read') return next();
+    // Recorded with the status the board receives, like a route marked @Audited.
+    this.audit.watch(request, response, [auditOf(asked)], user);
     try {
       await this.carryOut(user, asked, response);
     } catch (error) {
@@ -90,6 +94,28 @@ export class DashboardGate {
     }
     this.logger.error({ err: error, requestId: request.id }, 'Unhandled dashboard error');
     response.status(HttpStatus.INTERNAL_SERVER_ERROR).json(boardError('ERRORS.INTERNAL_SERVER_ERROR', 'Internal server error'));
+  }
+}
+
+/** Dashboard changes are recorded under the routes' action names, with `via: dashboard`. */
+function auditOf(asked: Exclude<DashboardRequest, { kind: 'read' }>): PendingAudit {
+  const entry = (action: string, target: string | null, details: Record<string, string> = {}): PendingAudit => ({
+    action,
+    target: () => target,
+    details: () => ({ via: 'dashboard', ...details }),
+  });
+  switch (asked.kind) {
+    case 'retry':
+      return entry('job.retry', asked.jobId, { queue: asked.queue });
+    case 'remove':
+      return entry('job.cancel', asked.jobId, { queue: asked.queue });
+    case 'pause':
+    case 'resume':
+      return entry(`queue.${asked.kind}`, asked.queues.join(','));
+    case 'unknown-queue':
+      return entry('dashboard.change', asked.queue);
+    case 'refused':
+      return entry('dashboard.change', null);
   }
 }
 

@@ -1,6 +1,7 @@
 import { Controller, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Audited } from '../audit/audited.decorator';
 import type { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser, Roles } from '../common/auth/decorators';
 import { RateLimitGroup } from '../common/rate-limit/rate-limit-group.decorator';
@@ -18,6 +19,7 @@ export class DashboardSessionController {
   ) {}
 
   @Post('session')
+  @Audited('dashboard.session-open')
   @Roles('admin')
   @RateLimitGroup('admin')
   @ApiOperation({

@@ -6,6 +6,7 @@ import { StripeEvents1764201600004 } from '../../migrations/004-stripe-events';
 import { Webhooks1764201600005 } from '../../migrations/005-webhooks';
 import { AlertConditions1764201600006 } from '../../migrations/006-alert-conditions';
 import { Schedules1764201600007 } from '../../migrations/007-schedules';
+import { AuditLog1764201600008 } from '../../migrations/008-audit-log';
 import { AppConfig } from '../config/app-config';
 
 export const MIGRATIONS = [
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   Webhooks1764201600005,
   AlertConditions1764201600006,
   Schedules1764201600007,
+  AuditLog1764201600008,
 ];
 
 /**

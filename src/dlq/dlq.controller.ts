@@ -16,6 +16,7 @@ import { DlqService } from './dlq.service';
 import { BulkRetryRequest } from './dto/bulk-retry.dto';
 import { DlqExportQuery, DlqFilterDto, DlqListQuery } from './dto/dlq-filter.dto';
 import { BulkRetryResult, DeadLetterPage, DeadLetterStats, DeadLetterView, ErrorTypeCount } from './dto/dlq-views.dto';
+import { Audited, lengthOf, fieldOf } from '../audit/audited.decorator';
 
 /** Static routes come before `:id`, which only matches a UUID anyway. */
 @ApiTags('dlq')
@@ -55,6 +56,7 @@ export class DlqController {
   }
 
   @Get('export')
+  @Audited('dlq.export', { details: ({ query }) => ({ format: typeof query.format === 'string' ? query.format : 'json' }) })
   @ApiOperation({ summary: 'Every matching entry as a streamed JSON array or CSV file (with a header row)' })
   @ApiOkResponse({
     description: 'An attachment (Content-Disposition); JSON items have the shape of GET /dlq/{id}',
@@ -93,6 +95,7 @@ export class DlqController {
   }
 
   @Delete(':id')
+  @Audited('dlq.delete', { target: 'params.id' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Forget an entry without running its job again' })
   @ApiNoContentResponse({ description: 'Removed' })
@@ -102,6 +105,14 @@ export class DlqController {
   }
 
   @Post('retry')
+  @Audited('dlq.bulk-retry', {
+    details: ({ body, response }) => ({
+      byFilter: fieldOf(body, 'filter') !== undefined,
+      requested: lengthOf(fieldOf(body, 'ids')),
+      retried: lengthOf(fieldOf(response, 'retried')),
+      notRetried: lengthOf(fieldOf(response, 'failed')),
+    }),
+  })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Retry entries by id, or the oldest entries matching a filter; each succeeds or fails on its own' })
   @ApiOkResponse({ type: BulkRetryResult })
@@ -111,6 +122,7 @@ export class DlqController {
   }
 
   @Post(':id/retry')
+  @Audited('dlq.retry', { target: 'params.id' })
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'Run the job again under its original id and idempotency key; the entry is removed' })
   @ApiAcceptedResponse({ type: JobSummary })

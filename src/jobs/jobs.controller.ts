@@ -8,6 +8,7 @@ import { RateLimitGroup } from '../common/rate-limit/rate-limit-group.decorator'
 import { BatchResponse, CancelJobResult, JobSummary, JobView } from './dto/job-views.dto';
 import { SubmitBatchRequest, SubmitJobRequest } from './dto/submit-job.dto';
 import { JobsService } from './jobs.service';
+import { Audited, lengthOf, fieldOf } from '../audit/audited.decorator';
 
 @ApiTags('jobs')
 @ApiBearerAuth()
@@ -36,6 +37,7 @@ export class JobsController {
   }
 
   @Post('batch')
+  @Audited('job.batch-submit', { details: ({ body, response }) => ({ submitted: lengthOf(fieldOf(body, 'jobs')), accepted: lengthOf(fieldOf(response, 'jobs')) }) })
   @Roles('admin', 'venue_admin')
   @RateLimitGroup('jobs-submit')
   @ApiOperation({ summary: 'Submit 1 to 1000 jobs, validated all or nothing' })
@@ -59,6 +61,7 @@ export class JobsController {
   }
 
   @Post(':id/retry')
+  @Audited('job.retry', { target: 'params.id' })
   @Roles('admin', 'venue_admin')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'Run a failed job again from its first attempt' })
@@ -69,6 +72,7 @@ export class JobsController {
   }
 
   @Delete(':id')
+  @Audited('job.cancel', { target: 'params.id' })
   @Roles('admin', 'venue_admin')
   @ApiOperation({ summary: 'Cancel a waiting or delayed job; a running job is flagged and not retried' })
   @ApiOkResponse({ type: CancelJobResult })

@@ -9,6 +9,7 @@ import { ClearQueueResult, QueueJobsQuery, QueueStatusView } from './dto/queue-v
 import { ParseQueueNamePipe } from './queue-name.pipe';
 import { QUEUE_NAMES, type QueueName } from '../job-definitions/queue-names';
 import { QueuesService } from './queues.service';
+import { Audited, fieldOf, numberOf } from '../audit/audited.decorator';
 
 /** Any other name is answered 404 by ParseQueueNamePipe. */
 const QueueNameParam = () => ApiParam({ name: 'name', enum: QUEUE_NAMES });
@@ -50,6 +51,7 @@ export class QueuesController {
   }
 
   @Post(':name/pause')
+  @Audited('queue.pause', { target: 'params.name' })
   @Roles('admin')
   @RateLimitGroup('admin')
   @HttpCode(HttpStatus.OK)
@@ -62,6 +64,7 @@ export class QueuesController {
   }
 
   @Post(':name/resume')
+  @Audited('queue.resume', { target: 'params.name' })
   @Roles('admin')
   @RateLimitGroup('admin')
   @HttpCode(HttpStatus.OK)
@@ -74,6 +77,7 @@ export class QueuesController {
   }
 
   @Post(':name/clear')
+  @Audited('queue.clear', { target: 'params.name', details: ({ response }) => ({ removed: numberOf(fieldOf(response, 'removed')) }) })
   @Roles('admin')
   @RateLimitGroup('admin')
   @HttpCode(HttpStatus.OK)

@@ -9,6 +9,7 @@ import { EmergencyStop } from './emergency-stop';
 import { ParseProviderNamePipe } from './provider-name.pipe';
 import { PROVIDERS, type ProviderName } from '../job-definitions/provider-names';
 import { RateLimitStatus } from './rate-limit-status';
+import { Audited } from '../audit/audited.decorator';
 
 /** Any other name is answered 404 by ParseProviderNamePipe. */
 const ProviderParam = () => ApiParam({ name: 'key', enum: PROVIDERS, description: 'The provider' });
@@ -42,6 +43,7 @@ export class RateLimitController {
   }
 
   @Post('reset/:key')
+  @Audited('rate-limit.reset', { target: 'params.key' })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: "Refill a provider's token bucket at once" })
   @ApiOkResponse({ type: ProviderRateLimitView })
@@ -52,6 +54,7 @@ export class RateLimitController {
   }
 
   @Post('emergency-stop')
+  @Audited('emergency.stop')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Stop every worker process from taking jobs; running jobs finish, waiting jobs stay queued' })
   @ApiOkResponse({ type: EmergencyStopChangeView })
@@ -60,6 +63,7 @@ export class RateLimitController {
   }
 
   @Post('resume')
+  @Audited('emergency.resume')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Lift the emergency stop: every worker process takes jobs again' })
   @ApiOkResponse({ type: EmergencyStopChangeView })

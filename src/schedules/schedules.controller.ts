@@ -8,6 +8,7 @@ import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { CreateScheduleRequest, SchedulesQuery, UpdateScheduleRequest } from './dto/schedule-requests.dto';
 import { SchedulePage, ScheduleView } from './dto/schedule-views.dto';
 import { SchedulesService } from './schedules.service';
+import { Audited } from '../audit/audited.decorator';
 
 const NO_SUCH_SCHEDULE: [404, string] = [404, 'No such schedule for this tenant'];
 const NOT_A_UUID: [400, string] = [400, 'The id is not a UUID'];
@@ -22,6 +23,7 @@ export class SchedulesController {
   constructor(private readonly schedules: SchedulesService) {}
 
   @Post()
+  @Audited('schedule.create', { target: 'response.id' })
   @ApiOperation({ summary: 'Add a cron schedule of a job; it fires once per tick across all processes' })
   @ApiCreatedResponse({ type: ScheduleView })
   @ApiErrors([400, 'Invalid body (details name each bad field: cron, timezone, jobType, jobData.*)'], MAINTENANCE_FOR_ADMINS, NAME_TAKEN)
@@ -47,6 +49,7 @@ export class SchedulesController {
   }
 
   @Patch(':id')
+  @Audited('schedule.update', { target: 'params.id' })
   @ApiOperation({ summary: "Change a schedule's cron, zone, job, missed-tick policy, or enable or disable it" })
   @ApiOkResponse({ type: ScheduleView })
   @ApiErrors([400, 'Invalid id or body (details name each bad field)'], MAINTENANCE_FOR_ADMINS, NO_SUCH_SCHEDULE, NAME_TAKEN)
@@ -60,6 +63,7 @@ export class SchedulesController {
   }
 
   @Delete(':id')
+  @Audited('schedule.delete', { target: 'params.id' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Remove a schedule and its Bull repeatable; jobs it already submitted are left alone' })
   @ApiNoContentResponse({ description: 'Removed' })

@@ -8,6 +8,7 @@ import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { CreateWebhookEndpointRequest, UpdateWebhookEndpointRequest, WebhookDeliveriesQuery } from './dto/webhook-endpoint-requests.dto';
 import { WebhookDeliveryPage, WebhookEndpointView, WebhookEndpointWithSecret } from './dto/webhook-views.dto';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { Audited } from '../audit/audited.decorator';
 
 const NO_SUCH_ENDPOINT: [404, string] = [404, 'No such endpoint for this tenant'];
 const NOT_A_UUID: [400, string] = [400, 'The id is not a UUID'];
@@ -20,6 +21,7 @@ export class WebhookEndpointsController {
   constructor(private readonly endpoints: WebhookEndpointsService) {}
 
   @Post()
+  @Audited('webhook-endpoint.create', { target: 'response.id' })
   @ApiOperation({ summary: 'Add an endpoint; the answer shows its signing secret, the only time it is shown' })
   @ApiCreatedResponse({ type: WebhookEndpointWithSecret })
   @ApiErrors([400, 'Invalid body (details name each bad field; url must be https in production)'])
@@ -43,6 +45,7 @@ export class WebhookEndpointsController {
   }
 
   @Patch(':id')
+  @Audited('webhook-endpoint.update', { target: 'params.id' })
   @ApiOperation({ summary: "Change an endpoint's url, events, description or enabled flag" })
   @ApiOkResponse({ type: WebhookEndpointView })
   @ApiErrors([400, 'Invalid id or body (details name each bad field)'], NO_SUCH_ENDPOINT)
@@ -55,6 +58,7 @@ export class WebhookEndpointsController {
   }
 
   @Delete(':id')
+  @Audited('webhook-endpoint.delete', { target: 'params.id' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Remove an endpoint and its delivery history; pending deliveries end without being sent' })
   @ApiNoContentResponse({ description: 'Removed' })
@@ -64,6 +68,7 @@ export class WebhookEndpointsController {
   }
 
   @Post(':id/rotate-secret')
+  @Audited('webhook-endpoint.rotate-secret', { target: 'params.id' })
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Replace the signing secret; the answer shows the new one, the only time it is shown' })
   @ApiOkResponse({ type: WebhookEndpointWithSecret })
