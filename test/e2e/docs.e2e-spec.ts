@@ -73,6 +73,7 @@ const ROUTES: [method: string, path: string, open: boolean][] = [
   ['patch', '/schedules/{id}', false],
   ['delete', '/schedules/{id}', false],
   ['post', '/admin/queues/session', false],
+  ['get', '/audit', false],
 ];
 
 /**
