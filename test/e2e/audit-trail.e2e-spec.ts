@@ -416,6 +416,11 @@ describe('Audit trail', () => {
       expect((await list(operator, { ...window, from: new Date(at.getTime() + 1).toISOString() })).items.map((item) => item.id)).not.toContain(rowOfA);
       expect((await list(operator, { ...window, to: at.toISOString() })).items.map((item) => item.id)).not.toContain(rowOfA);
 
+      for (let i = 0; i < 3; i++) {
+        const refused = call('post', `/jobs/${randomUUID()}/retry`, venueAdmin);
+        expect((await refused.response).status).toBe(404);
+        await rowOf(refused.requestId);
+      }
       const all = await list(venueAdmin, { limit: 100 });
       expect(all.total).toBeGreaterThan(3);
       const times = all.items.map((item) => (item as unknown as { occurredAt: string }).occurredAt);
