@@ -5,7 +5,10 @@ export const AUDIT_OUTCOMES = ['succeeded', 'refused', 'failed'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 /** Small, non-personal facts about an action: counts, names, flags; never payload values. */
-export type AuditDetails = Record<string, string | number | boolean | null>;
+export type AuditDetails = Record<string, string | number | boolean>;
+
+/** What a route may hand over: a fact it could not establish (null or undefined) is left out of the row. */
+export type AuditDetailsInput = Record<string, string | number | boolean | null | undefined>;
 
 /** One row of `audit_log` before it is written. */
 export interface NewAuditEntry {

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../common/auth/auth-user';
-import { AuditDetails, NewAuditEntry, outcomeOf } from './audit-entry';
+import { AuditDetails, AuditDetailsInput, NewAuditEntry, outcomeOf } from './audit-entry';
 import { AuditLog } from './audit-log.repository';
 import type { AuditedAction, AuditedRequest } from './audited.decorator';
 
@@ -9,7 +9,7 @@ import type { AuditedAction, AuditedRequest } from './audited.decorator';
 export interface PendingAudit {
   action: string;
   target: (answer: unknown) => string | null;
-  details: (answer: unknown) => AuditDetails;
+  details: (answer: unknown) => AuditDetailsInput;
 }
 
 interface OpenAudit extends PendingAudit {
@@ -130,9 +130,10 @@ function clean(text: string | null): string | null {
   return text.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, MAX_TEXT);
 }
 
-function cleanDetails(details: AuditDetails): AuditDetails {
+function cleanDetails(details: AuditDetailsInput): AuditDetails {
   return Object.fromEntries(
     Object.entries(details)
+      .filter(([, value]) => value !== null && value !== undefined)
       .slice(0, 20)
       .map(([key, value]) => [clean(key), typeof value === 'string' ? clean(value) : value]),
   ) as AuditDetails;

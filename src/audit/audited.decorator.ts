@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { AuditDetails } from './audit-entry';
+import type { AuditDetailsInput } from './audit-entry';
 
 export const AUDITED = 'audit:action';
 
@@ -20,7 +20,7 @@ export interface AuditedRequest {
 export interface AuditedOptions {
   target?: AuditTargetSource;
   /** Small non-personal facts (counts, names); it must not throw on a malformed body. */
-  details?: (request: AuditedRequest) => AuditDetails;
+  details?: (request: AuditedRequest) => AuditDetailsInput;
 }
 
 export interface AuditedAction extends AuditedOptions {

@@ -51,7 +51,7 @@ export class AuditEntryView {
   @ApiProperty({ type: Number, nullable: true, description: 'The HTTP status the caller received' }) statusCode: number | null;
   @ApiProperty({
     type: 'object',
-    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], nullable: true },
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
     description: 'Small non-personal facts: counts, names, flags',
   })
   details: AuditDetails;
