@@ -20,6 +20,8 @@ const OPEN = Symbol('audit:open');
 type AuditedHttpRequest = Request & { id?: string; user?: AuthUser; [OPEN]?: { entries: OpenAudit[]; actor?: AuthUser } };
 
 const MAX_TEXT = 200;
+/** How long an answer waits for its audit row (see `answered`). */
+export const ANSWER_WAIT_MS = 2_000;
 
 /**
  * The one writer of audit entries for requests.
@@ -56,10 +58,17 @@ export class AuditTrail {
     return Boolean((request as AuditedHttpRequest)[OPEN]?.entries.some((entry) => !entry.settled));
   }
 
-  /** The handler answered (or, with @Res, finished writing). */
-  answered(request: Request, response: Response, answer: unknown): Promise<void> {
+  /**
+   * The handler answered (or, with @Res, finished writing). The answer waits for the write, but
+   * not past ANSWER_WAIT_MS: an emergency stop during a database outage must still answer. A
+   * write that outlasts the wait carries on, and a failure of it is logged as any other.
+   */
+  async answered(request: Request, response: Response, answer: unknown): Promise<void> {
     const completed = !response.headersSent || response.writableFinished || !response.destroyed;
-    return this.settle(request as AuditedHttpRequest, response, answer, completed);
+    const written = this.settle(request as AuditedHttpRequest, response, answer, completed);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, ANSWER_WAIT_MS)));
+    await Promise.race([written, waited]).finally(() => clearTimeout(timer));
   }
 
   /** For routes and middleware: the entry a decorated route would open. */
