@@ -158,6 +158,8 @@ async function main(): Promise<number> {
 
     const outcomes = [...refused, ...mixed];
     console.log(`\nrequests by route and status (seed ${seed}):\n${statusTable(outcomes)}\n`);
+    const slowest = [...outcomes].sort((x, y) => y.response.ms - x.response.ms).slice(0, 5);
+    console.log(`slowest: ${slowest.map((outcome) => `${outcome.fuzz.request.route} ${outcome.response.status} ${outcome.response.ms} ms`).join('; ')}`);
     const untouched = routes.map(routeName).filter((name) => !outcomes.some((outcome) => outcome.fuzz.request.route === name));
     if (untouched.length) failures.push(`routes never fuzzed: ${untouched.join(', ')}`);
     const wrong = outcomes.filter((outcome) => outcome.problem);
