@@ -1,7 +1,11 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { TenantScope } from '../../src/database/tenant-scope';
 import { AlertRecords } from '../../src/monitoring/alert-records';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
+import { board, dashboardCookie } from '../support/dashboard-session';
 import { expectErrorBody } from '../support/error-body';
 import { auth, getJob, submitOk } from '../support/job-requests';
 import { DECLINED_PAYMENT, paymentData, VALID_PAYLOADS } from '../support/payloads';
@@ -14,6 +18,18 @@ import { JobBody, settledBullJob, waitFor, waitForJobToFinish } from '../support
  * push this file's off the page, so a database of its own.
  */
 const database = privateDatabaseForThisFile();
+
+const ROOT = resolve(__dirname, '../..');
+
+/** `npm run token -- <args>`, as a developer runs it (ts-node on scripts/dev-token.ts). */
+async function devToken(...args: string[]): Promise<{ token: string; said: string }> {
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'scripts/dev-token.ts', ...args],
+    { cwd: ROOT, env: process.env, timeout: 60_000 },
+  );
+  return { token: stdout.trim(), said: stderr.trim() };
+}
 
 /** What tenant B's jobs carry that no one of tenant A may read, and an operator only when asking. */
 const B_SECRETS = {
@@ -233,6 +249,31 @@ describe('Who may do what', () => {
     });
   });
 
+  describe('npm run token', () => {
+    it('issues a venue admin, a user and a platform operator token that the service reads as such', async () => {
+      const venueAdmin = await devToken('--role', 'venue_admin', '--tenant', A.tenantId, '--sub', 'carol');
+      expect(venueAdmin.said).toContain(`Venue admin token of tenant ${A.tenantId}`);
+      const venueMoney = (await itemsOf(venueAdmin.token, 'money')).map((job) => job.id);
+      expect(venueMoney.sort()).toEqual([a.payment, a.failed, a.bobPayment].sort());
+
+      const user = await devToken('--role', 'user', '--tenant', A.tenantId, '--sub', 'bob');
+      expect((await itemsOf(user.token, 'money')).map((job) => job.id)).toEqual([a.bobPayment]);
+      await as(user.token).post('/queues/money/pause').expect(403);
+
+      // An operator's home tenant defaults to the service tenant: every venue's jobs are another tenant's.
+      const operator = await devToken('--role', 'admin');
+      expect(operator.said).toContain('Platform operator token');
+      const listed = await itemsOf(operator.token, 'money');
+      expect(listed.find((job) => job.id === a.payment)).toMatchObject({ data: { customerEmail: '[redacted]' } });
+      expect(listed.find((job) => job.id === b.payment)).toMatchObject({ data: { customerEmail: '[redacted]' } });
+    }, 120_000);
+
+    it('refuses a venue role without --tenant, and an unknown role', async () => {
+      await expect(devToken('--role', 'user')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('give --tenant') });
+      await expect(devToken('--role', 'root', '--tenant', A.tenantId)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('Unknown role') });
+    }, 120_000);
+  });
+
   describe('a platform operator', () => {
     const redacted = '[redacted]';
 
@@ -272,6 +313,20 @@ describe('Who may do what', () => {
       // Redacted again without it.
       expect((await itemsOf(A.operator, 'money', '&includePersonalData=false')).find((job) => job.id === b.payment)!.data)
         .toMatchObject({ customerEmail: redacted });
+    });
+
+    it('sees every tenant\'s jobs in the dashboard with their personal data redacted', async () => {
+      const cookie = await dashboardCookie(test, A.operator);
+      const listing = await board(test).get('/admin/queues/api/queues?activeQueue=money&status=completed&page=1&jobsPerPage=50')
+        .set('Cookie', cookie).expect(200);
+      const money = (listing.body.queues as { name: string; jobs: { id: string; data: { payload: Record<string, unknown> } }[] }[])
+        .find((queue) => queue.name === 'money')!;
+      expect(money.jobs.find((job) => job.id === b.payment)?.data.payload)
+        .toMatchObject({ orderId: 'ord_b', paymentMethodId: redacted, customerEmail: redacted });
+      expect(JSON.stringify(listing.body).match(B_PATTERN)?.[0] ?? null).toBeNull();
+      const one = await board(test).get(`/admin/queues/api/queues/communication/${b.sms}`).set('Cookie', cookie).expect(200);
+      expect(one.body.job.data.payload).toEqual({ to: redacted, body: redacted });
+      expect(JSON.stringify(one.body).match(B_PATTERN)?.[0] ?? null).toBeNull();
     });
 
     it('answers 400 naming includePersonalData for a value that is not true or false', async () => {
