@@ -147,6 +147,18 @@ describe('Who may do what', () => {
       expect((await getJob(test, A.alice, a.analyticsDelayed).expect(200)).body.status).toBe('delayed');
     });
 
+    it("is told an idempotency key is taken (422) when it holds another user's job, and is not shown that job", async () => {
+      const body = { type: 'sms-send', data: VALID_PAYLOADS['sms-send'], options: { idempotencyKey: `shared-${randomUUID()}` } };
+      const first = await as(A.alice).post('/jobs', body).expect(201);
+      const taken = await as(A.bob).post('/jobs', body);
+      expectErrorBody(taken, 422, 'Unprocessable Entity');
+      expect(taken.body.details).toEqual([{ field: 'options.idempotencyKey', message: expect.any(String) }]);
+      expect(JSON.stringify(taken.body)).not.toContain(first.body.id);
+      expect((await as(A.alice).post('/jobs', body).expect(200)).body.id).toBe(first.body.id);
+      expect((await as(A.venueAdmin).post('/jobs', body).expect(200)).body.id).toBe(first.body.id);
+      await waitForJobToFinish(test, A.alice, first.body.id);
+    });
+
     it('lists only the jobs it submitted, in every queue', async () => {
       expect((await itemsOf(A.bob, 'money')).map((job) => job.id)).toEqual([a.bobPayment]);
       expect(await itemsOf(A.bob, 'communication')).toEqual([]);
