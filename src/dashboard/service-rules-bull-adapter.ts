@@ -66,7 +66,9 @@ function boardView(json: Record<string, unknown>): Record<string, unknown> {
   const stacktrace = Array.isArray(json.stacktrace) ? json.stacktrace : [];
   const envelope = json.data as Partial<JobEnvelope> | undefined;
   const shown = { ...json, stacktrace: stacktrace.map((trace) => String(trace ?? '').split('\n')[0]) };
-  if (!envelope || !isJobType(envelope.type)) return { ...shown, data: REDACTED, returnvalue: json.returnvalue == null ? json.returnvalue : REDACTED };
+  if (!envelope || !isJobType(envelope.type)) {
+    return { ...shown, data: REDACTED, returnvalue: json.returnvalue == null ? json.returnvalue : REDACTED };
+  }
   const { data, result } = redactPersonalData(envelope.type, envelope.payload ?? {}, json.returnvalue);
   return { ...shown, data: { ...envelope, payload: data }, returnvalue: result };
 }

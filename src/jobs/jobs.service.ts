@@ -72,8 +72,8 @@ export class JobsService {
   async get(user: AuthUser, id: string): Promise<JobView> {
     const record = await this.records.find(user.tenantId, id);
     if (record && maySeeJobOfTenant(user, record.createdBy)) return viewOfRecord(record);
-    const job = record ? null : await this.findRedisOnlyJob(user, id);
-    if (job) return viewOfBullJob(job);
+    const job = record ? null : await this.findRedisOnlyJob(user.tenantId, id);
+    if (job && maySeeJobOfTenant(user, job.data.createdBy)) return viewOfBullJob(job);
     throw new NotFoundException(`Job ${id} not found`);
   }
 
@@ -203,19 +203,14 @@ export class JobsService {
   }
 
   private async existsInTenant(tenantId: string, id: string): Promise<boolean> {
-    if (await this.records.find(tenantId, id)) return true;
-    for (const { name, queue } of this.queues.all()) {
-      if (isPersistedQueue(name)) continue;
-      if ((await queue.getJob(id))?.data.tenantId === tenantId) return true;
-    }
-    return false;
+    return (await this.records.find(tenantId, id)) !== null || (await this.findRedisOnlyJob(tenantId, id)) !== null;
   }
 
-  private async findRedisOnlyJob(user: AuthUser, id: string): Promise<Job<JobEnvelope> | null> {
+  private async findRedisOnlyJob(tenantId: string, id: string): Promise<Job<JobEnvelope> | null> {
     for (const { name, queue } of this.queues.all()) {
       if (isPersistedQueue(name)) continue;
       const job = await queue.getJob(id);
-      if (job && job.data.tenantId === user.tenantId && maySeeJobOfTenant(user, job.data.createdBy)) return job;
+      if (job && job.data.tenantId === tenantId) return job;
     }
     return null;
   }
