@@ -9,6 +9,7 @@ import { JOB_TYPES, JobType } from '../job-definitions/job-types';
 export function viewOfRecord(record: JobRecord): JobView {
   return {
     id: record.id,
+    tenantId: record.tenantId,
     queue: record.queue as QueueName,
     type: record.type as JobType,
     status: record.status,
@@ -34,6 +35,7 @@ export async function viewOfBullJob(found: Job<JobEnvelope>): Promise<JobView> {
   const failed = status === 'failed';
   return {
     id: String(job.id),
+    tenantId: job.data.tenantId,
     queue: JOB_TYPES[job.data.type].queue,
     type: job.data.type,
     status,

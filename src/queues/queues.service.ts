@@ -2,9 +2,10 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { JobStatus as BullState } from 'bull';
 import { CACHE_KEYS, queueCacheKeys } from '../cache/cache-keys';
 import { ServiceCache } from '../cache/service-cache';
-import { AuthUser, isAdmin } from '../common/auth/auth-user';
+import type { AuthUser } from '../common/auth/auth-user';
 import { AppConfig } from '../config/app-config';
-import type { JobPage } from '../jobs/dto/job-views.dto';
+import type { JobPage, JobView } from '../jobs/dto/job-views.dto';
+import { listingTenantOf, presentJobTo, submitterFilterOf } from '../jobs/job-visibility';
 import type { JobStatus } from '../job-definitions/job-status';
 import { isPersistedQueue } from '../job-definitions/job-types';
 import { viewOfBullJob, viewOfRecord } from '../jobs/job-view.mapper';
@@ -65,20 +66,28 @@ export class QueuesService implements OnApplicationBootstrap {
     return { name, paused, counts: { waiting: waiting + held, active, delayed, completed, failed } };
   }
 
-  /** A non-admin sees only its own tenant's jobs. */
+  /**
+   * A platform operator sees every tenant's jobs (other tenants' personal data redacted unless
+   * asked for), a venue admin its tenant's, a user the jobs it submitted.
+   */
   async jobs(user: AuthUser, name: QueueName, query: QueueJobsQuery): Promise<JobPage> {
-    const tenantId = isAdmin(user) ? null : user.tenantId;
+    const tenantId = listingTenantOf(user);
+    const createdBy = submitterFilterOf(user);
+    const present = (view: JobView) => presentJobTo(user, view, query.includePersonalData);
     if (isPersistedQueue(name)) {
-      const { items, total } = await this.records.list(tenantId, { queue: name, status: query.state, ...page(query) });
-      return { items: items.map(viewOfRecord), total, ...page(query) };
+      const { items, total } = await this.records.list(tenantId, {
+        queue: name, status: query.state, ...(createdBy !== null ? { createdBy } : {}), ...page(query),
+      });
+      return { items: items.map((record) => present(viewOfRecord(record))), total, ...page(query) };
     }
     const states = query.state ? BULL_STATES[query.state] : Object.values(BULL_STATES).flat();
     const scanned = states.length ? await this.queues.get(name).getJobs(states, 0, REDIS_SCAN_LIMIT - 1) : [];
     const visible = scanned
       .filter((job) => job && (tenantId === null || job.data.tenantId === tenantId))
+      .filter((job) => createdBy === null || job.data.createdBy === createdBy)
       .sort((a, b) => b.timestamp - a.timestamp);
-    const items = await Promise.all(visible.slice(query.offset, query.offset + query.limit).map(viewOfBullJob));
-    return { items, total: visible.length, ...page(query) };
+    const views = await Promise.all(visible.slice(query.offset, query.offset + query.limit).map(viewOfBullJob));
+    return { items: views.map(present), total: visible.length, ...page(query) };
   }
 
   async pause(name: QueueName): Promise<QueueStatusView> {
