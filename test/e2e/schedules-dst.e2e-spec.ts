@@ -39,10 +39,10 @@ describe('A schedule across a daylight-saving change, fired by two worker proces
     api = await startTestApp({ redisPrefix: prefix, env: { APP_ROLE: 'api' } });
     const communication = api.app.get(QueueRegistry).get('communication');
     workers = await Promise.all([1, 2].map((count) =>
-      startWorkerProcess({ REDIS_PREFIX: prefix, ...clock.workerEnv }, async () => (await communication.getWorkers()).length >= count, 120_000),
+      startWorkerProcess({ REDIS_PREFIX: prefix, ...clock.workerEnv }, async () => (await communication.getWorkers()).length >= count, 240_000),
     ));
     await waitFor(async () => ((await communication.getWorkers()).length >= 2 ? true : undefined), 30_000, 'both workers');
-  }, 180_000);
+  }, 300_000);
   afterAll(async () => {
     await Promise.all(workers.map((worker) => worker.stop()));
     await api?.close();
