@@ -13,8 +13,9 @@ export type CheckOutcome = ({ skipped: false } & LastCheck) | { skipped: true };
  * One monitoring check: every condition that fires raises an alert, unless that condition
  * already has an open alert, or had one raised within its cooldown (then that alert is seen
  * again, and reopened if it had resolved, and nobody is told twice). An open alert whose
- * condition no longer fires is resolved (one that could not be read stays as it is). Each condition is decided under a lock of its own, so
- * two checks at once (two processes) raise one alert.
+ * condition no longer fires is resolved; one whose condition could not be read stays as it is.
+ * Each condition is decided under a lock of its own, so two checks at once (two processes) raise
+ * one alert.
  */
 @Injectable()
 export class MonitoringCheck {
