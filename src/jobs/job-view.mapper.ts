@@ -31,7 +31,11 @@ export function viewOfRecord(record: JobRecord): JobView {
 export async function viewOfBullJob(found: Job<JobEnvelope>): Promise<JobView> {
   const status = statusOfBullState(await found.getState());
   // Read again after the state: a job that finished in between must not look done without its result.
-  const job = (await found.queue.getJob(found.id)) ?? found;
+  return viewOfBullJobIn((await found.queue.getJob(found.id)) ?? found, status);
+}
+
+/** A job read after its state was found (`status`), e.g. from a tenant's listing index. */
+export function viewOfBullJobIn(job: Job<JobEnvelope>, status: JobStatus): JobView {
   const failed = status === 'failed';
   return {
     id: String(job.id),

@@ -7,6 +7,7 @@ import { ValidationFailedException } from '../common/errors/error-response';
 import { AppConfig } from '../config/app-config';
 import { JobRecords } from '../persistence/job-records';
 import { QueueRegistry } from '../queue-store/queue-registry';
+import { TenantJobIndex } from '../queue-store/tenant-job-index';
 import { CancellationFlags } from './cancellation-flags';
 import type { SubmitJobRequest } from './dto/submit-job.dto';
 import type { JobSummary, JobView } from './dto/job-views.dto';
@@ -43,6 +44,7 @@ export class JobsService {
     private readonly cancellations: CancellationFlags,
     private readonly enqueuer: JobEnqueuer,
     private readonly cache: ServiceCache,
+    private readonly tenantJobs: TenantJobIndex,
   ) {}
 
   async submit(user: AuthUser, request: SubmitJobRequest): Promise<Submission> {
@@ -130,7 +132,7 @@ export class JobsService {
         runAt: null,
       }]);
     }
-    await queue.add(type, envelope, options);
+    await this.tenantJobs.add(definition.queue, [await queue.add(type, envelope, options)]);
     await this.cache.invalidate(...queueCacheKeys(definition.queue));
     return { id: jobId, queue: definition.queue, type, status: 'waiting' };
   }
