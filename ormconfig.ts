@@ -12,7 +12,10 @@ try {
 }
 
 // Running migrations needs no entities; migration:generate compares them with the schema, so the CLI finds them all.
+// A migration may run long (an index build on a big table): the CLI's sessions have no statement timeout.
+const options = dataSourceOptions(new AppConfig(validateEnvironment(process.env)));
 export default new DataSource({
-  ...dataSourceOptions(new AppConfig(validateEnvironment(process.env))),
+  ...options,
+  extra: { ...options.extra, statement_timeout: 0 },
   entities: [join(__dirname, 'src/**/*.entity.{ts,js}')],
 });

@@ -1,12 +1,20 @@
 /**
- * Prints a development JWT: npm run token -- --tenant <uuid> --roles admin[,venue_admin] [--sub id] [--ttl 3600]
- * Refuses in production, where tokens come from the auth service.
+ * Prints a development JWT. Refuses in production, where tokens come from the auth service.
+ *
+ *   npm run -s token -- --role admin                                   a platform operator
+ *   npm run -s token -- --role venue_admin --tenant <uuid>             the administrator of one venue
+ *   npm run -s token -- --role user --tenant <uuid> --sub alice        a client of one venue
+ *
+ * Also: `--roles a,b` (several roles in one token), `--sub <id>` (default dev-user), `--ttl <seconds>`
+ * (default 3600). A platform operator's `--tenant` is its home tenant (default: the service
+ * tenant, the nil UUID); a venue role needs `--tenant`.
  */
 import { sign } from 'jsonwebtoken';
 import { parseArgs } from 'node:util';
-import { randomUUID } from 'node:crypto';
-import { ROLES } from '../src/common/auth/auth-user';
+import { isUUID } from 'class-validator';
+import { Role, ROLES } from '../src/common/auth/auth-user';
 import { validateEnvironment } from '../src/config/environment';
+import { SERVICE_TENANT_ID } from '../src/job-definitions/job-envelope';
 
 try {
   process.loadEnvFile('.env');
@@ -14,31 +22,44 @@ try {
   // No .env file: the environment alone decides.
 }
 
-const env = validateEnvironment(process.env);
-if (env.NODE_ENV === 'production') {
-  console.error('Refusing to mint a development token when NODE_ENV=production.');
+function fail(message: string): never {
+  console.error(message);
   process.exit(1);
 }
 
+const env = validateEnvironment(process.env);
+if (env.NODE_ENV === 'production') fail('Refusing to mint a development token when NODE_ENV=production.');
+
 const { values } = parseArgs({
   options: {
-    tenant: { type: 'string', default: randomUUID() },
-    roles: { type: 'string', default: 'admin' },
+    role: { type: 'string' },
+    roles: { type: 'string' },
+    tenant: { type: 'string' },
     sub: { type: 'string', default: 'dev-user' },
     ttl: { type: 'string', default: '3600' },
   },
 });
-const roles = values.roles.split(',').map((role) => role.trim());
+if (values.role && values.roles) fail('Give --role or --roles, not both.');
+const roles = (values.role ?? values.roles ?? 'admin').split(',').map((role) => role.trim());
 const unknown = roles.filter((role) => !(ROLES as readonly string[]).includes(role));
-if (unknown.length) {
-  console.error(`Unknown role(s): ${unknown.join(', ')}. Roles: ${ROLES.join(', ')}`);
-  process.exit(1);
-}
+if (unknown.length) fail(`Unknown role(s): ${unknown.join(', ')}. Roles: ${ROLES.join(', ')}`);
 
-const token = sign({ tenantId: values.tenant, roles }, env.JWT_SECRET, {
+const operator = roles.includes('admin');
+if (!operator && !values.tenant) fail(`A ${roles.join(', ')} token belongs to one venue: give --tenant <uuid>.`);
+const tenantId = values.tenant ?? SERVICE_TENANT_ID;
+if (!isUUID(tenantId)) fail(`--tenant must be a UUID, not ${tenantId}`);
+const ttl = Number(values.ttl);
+if (!Number.isInteger(ttl) || ttl <= 0) fail(`--ttl must be a positive number of seconds, not ${values.ttl}`);
+
+const token = sign({ tenantId, roles: roles as Role[] }, env.JWT_SECRET, {
   algorithm: 'HS256',
   subject: values.sub,
-  expiresIn: Number(values.ttl),
+  expiresIn: ttl,
   ...(env.JWT_ISSUER ? { issuer: env.JWT_ISSUER } : {}),
 });
+console.error(
+  operator
+    ? `Platform operator token (sub ${values.sub}, home tenant ${tenantId}), valid ${ttl} s`
+    : `${roles.includes('venue_admin') ? 'Venue admin' : 'User'} token of tenant ${tenantId} (sub ${values.sub}), valid ${ttl} s`,
+);
 console.log(token);

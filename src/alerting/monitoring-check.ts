@@ -13,8 +13,9 @@ export type CheckOutcome = ({ skipped: false } & LastCheck) | { skipped: true };
  * One monitoring check: every condition that fires raises an alert, unless that condition
  * already has an open alert, or had one raised within its cooldown (then that alert is seen
  * again, and reopened if it had resolved, and nobody is told twice). An open alert whose
- * condition no longer fires is resolved. Each condition is decided under a lock of its own, so
- * two checks at once (two processes) raise one alert.
+ * condition no longer fires is resolved; one whose condition could not be read stays as it is.
+ * Each condition is decided under a lock of its own, so two checks at once (two processes) raise
+ * one alert.
  */
 @Injectable()
 export class MonitoringCheck {
@@ -37,15 +38,17 @@ export class MonitoringCheck {
   }
 
   async run(now = new Date()): Promise<LastCheck> {
-    const firing = await this.conditions.firing(now);
+    const { firing, undetermined } = await this.conditions.read(now);
     const raised: string[] = [];
     for (const condition of firing) {
       if (await this.raiseOrSee(condition, now)) raised.push(condition.key);
     }
     const firingKeys = new Set(firing.map((condition) => condition.key));
+    const unknown = new Set(undetermined);
     const resolved: string[] = [];
     for (const open of await this.records.openConditions()) {
-      if (open.conditionKey && !firingKeys.has(open.conditionKey) && (await this.resolve(open.conditionKey, now))) resolved.push(open.conditionKey);
+      const key = open.conditionKey;
+      if (key && !firingKeys.has(key) && !unknown.has(key) && (await this.resolve(key, now))) resolved.push(key);
     }
     if (raised.length) this.relay.wake();
     const check: LastCheck = { at: now.toISOString(), firing: [...firingKeys], raised, resolved };

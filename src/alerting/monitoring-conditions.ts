@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Job } from 'bull';
 import { AppConfig } from '../config/app-config';
 import { DeadLetterRepository } from '../dead-letters/dead-letter.repository';
@@ -9,6 +9,7 @@ import type { AlertSeverity } from '../monitoring/alert-record.entity';
 import { QueueRegistry } from '../queue-store/queue-registry';
 import { CircuitBreakers } from '../rate-limit/circuit-breakers';
 import { EmergencyStop } from '../rate-limit/emergency-stop';
+import { PAYER_BALANCE_KEY, payerBalanceCondition, PayerBalanceSource } from './payer-balance-source';
 
 /** One threshold found crossed by a check. `key` names it across checks (its alert's condition_key). */
 export interface FiringCondition {
@@ -22,29 +23,63 @@ export interface FiringCondition {
   details: Record<string, unknown>;
 }
 
+/** What one check found: the conditions crossed, and those it could not read (their open alerts stay as they are). */
+export interface ConditionsReading {
+  firing: FiringCondition[];
+  undetermined: string[];
+}
+
 /** Finished jobs read per queue for the failure rate: bounded work at any volume. */
 const RECENT_FINISHED = 1_000;
 /** Waiting jobs looked at for the oldest one (Bull lists are newest first by priority). */
 const WAITING_LOOKAHEAD = 200;
 
 /**
- * Reads the current state of every queue, breaker, the emergency stop and the DLQ, and answers
- * the thresholds (config.monitoring) it crosses. It decides nothing about alerts.
- * The Solana payer balance is not checked: the NFT gateway has no balance read yet.
+ * Reads the current state of every queue, breaker, the emergency stop, the DLQ and, when Solana
+ * is live, the payer's balance, and answers the thresholds (config.monitoring) it crosses. It
+ * decides nothing about alerts.
  */
 @Injectable()
 export class MonitoringConditions {
+  private readonly logger = new Logger(MonitoringConditions.name);
+
   constructor(
     private readonly config: AppConfig,
     private readonly queues: QueueRegistry,
     private readonly deadLetters: DeadLetterRepository,
     private readonly breakers: CircuitBreakers,
     private readonly emergencyStop: EmergencyStop,
+    // Provided by nft/ (global) when Solana is live; null or absent otherwise.
+    @Optional() @Inject(PayerBalanceSource) private readonly payerBalance: PayerBalanceSource | null = null,
   ) {}
 
-  async firing(now = new Date()): Promise<FiringCondition[]> {
-    const perQueue = await Promise.all(this.queues.all().map(({ name }) => this.queueConditions(name, now)));
-    return [...perQueue.flat(), ...(await this.deadLetterGrowth(now)), ...this.openBreakers(), ...(await this.emergencyStopLeftOn(now))];
+  /** Whether the payer balance is one of the conditions (Solana live). */
+  get checksPayerBalance(): boolean {
+    return this.payerBalance !== null;
+  }
+
+  async read(now = new Date()): Promise<ConditionsReading> {
+    const [perQueue, growth, stop, payer] = await Promise.all([
+      Promise.all(this.queues.all().map(({ name }) => this.queueConditions(name, now))),
+      this.deadLetterGrowth(now),
+      this.emergencyStopLeftOn(now),
+      this.payerBalanceLow(),
+    ]);
+    return {
+      firing: [...perQueue.flat(), ...growth, ...this.openBreakers(), ...stop, ...(payer.condition ? [payer.condition] : [])],
+      undetermined: payer.undetermined ? [PAYER_BALANCE_KEY] : [],
+    };
+  }
+
+  /** An RPC failure leaves the balance unknown: neither raised nor resolved by this check. */
+  private async payerBalanceLow(): Promise<{ condition: FiringCondition | null; undetermined: boolean }> {
+    if (!this.payerBalance) return { condition: null, undetermined: false };
+    try {
+      return { condition: payerBalanceCondition(await this.payerBalance.read()), undetermined: false };
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Could not read the Solana payer balance');
+      return { condition: null, undetermined: true };
+    }
   }
 
   private async queueConditions(name: QueueName, now: Date): Promise<FiringCondition[]> {

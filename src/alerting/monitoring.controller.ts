@@ -5,11 +5,12 @@ import { CurrentUser, Roles } from '../common/auth/decorators';
 import { RateLimitGroup } from '../common/rate-limit/rate-limit-group.decorator';
 import { AppConfig } from '../config/app-config';
 import { MonitoringCheck } from './monitoring-check';
+import { MonitoringConditions } from './monitoring-conditions';
 import { MonitoringSwitch } from './monitoring-switch';
 import { MonitoringCheckView, MonitoringStatusView } from './dto/monitoring-views.dto';
 import { Audited } from '../audit/audited.decorator';
 
-export const NOT_CHECKED = ['solana_payer_balance: the NFT gateway has no balance read yet'];
+const PAYER_NOT_CHECKED = 'solana_payer_balance: Solana is not live (sandbox or disabled)';
 
 @ApiTags('monitoring')
 @ApiBearerAuth()
@@ -21,6 +22,7 @@ export class MonitoringController {
     private readonly config: AppConfig,
     private readonly monitoringSwitch: MonitoringSwitch,
     private readonly check: MonitoringCheck,
+    private readonly conditions: MonitoringConditions,
   ) {}
 
   @Get('status')
@@ -73,7 +75,7 @@ export class MonitoringController {
         failureMinJobs: m.failureMinJobs, oldestWaitingMaxSeconds: m.oldestWaitingMaxSeconds, dlqGrowthMax: m.dlqGrowthMax,
         stalledMax: m.stalledMax, emergencyStopMaxMinutes: m.emergencyStopMaxMinutes, cooldownSeconds: m.cooldownSeconds,
       },
-      notChecked: NOT_CHECKED,
+      notChecked: this.conditions.checksPayerBalance ? [] : [PAYER_NOT_CHECKED],
     };
   }
 }

@@ -6,6 +6,7 @@ import { RateLimitConfig } from './rate-limits.config';
 import { AppRole, Environment, LogFormat, NodeEnv } from './environment';
 import { resolveRetryStrategies, RetryStrategy } from './retry-strategies.config';
 import type { Schedules } from './schedules.config';
+import { DlqExportLimits, exportSlotsOf } from './database-sessions.config';
 
 /** Typed, validated configuration: the one object the rest of the service reads. */
 export class AppConfig {
@@ -18,7 +19,10 @@ export class AppConfig {
   readonly swaggerEnabled: boolean;
   /** Where clients reach the API; the OpenAPI document's server. */
   readonly publicUrl: string;
-  readonly database: { url: string; poolSize: number };
+  /** The pool, and the limits every pooled session runs under (statement_timeout, idle_in_transaction_session_timeout). */
+  readonly database: { url: string; poolSize: number; statementTimeoutMs: number; idleInTransactionTimeoutMs: number };
+  /** Streamed DLQ exports: the idle cut-off and how many may hold a pooled connection at once. */
+  readonly dlqExport: DlqExportLimits;
   readonly redis: { url: string; prefix: string };
   readonly auth: { jwtSecret: string; issuer?: string };
   readonly bull: { lockDurationMs: number; stalledIntervalMs: number };
@@ -52,7 +56,13 @@ export class AppConfig {
     this.logFormat = env.LOG_FORMAT;
     this.swaggerEnabled = env.SWAGGER_ENABLED;
     this.publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
-    this.database = { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE };
+    this.database = {
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    };
+    this.dlqExport = exportSlotsOf(env);
     this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
     this.auth = { jwtSecret: env.JWT_SECRET, issuer: env.JWT_ISSUER };
     this.bull = {

@@ -4,6 +4,9 @@ import {
 } from './providers.config';
 import { OBSERVABILITY_ENVIRONMENT_SCHEMA, ObservabilityEnvironment } from './observability.config';
 import { MONITORING_ENVIRONMENT_SCHEMA, MonitoringEnvironment } from './monitoring.config';
+import {
+  DATABASE_SESSIONS_ENVIRONMENT_SCHEMA, DatabaseSessionsEnvironment, databaseSessionProblems,
+} from './database-sessions.config';
 import { cronExpression, DLQ_RETENTION_CRON, IDEMPOTENCY_CLEANUP_CRON } from './schedules.config';
 import { withSecretFiles } from './secret-files';
 
@@ -14,7 +17,8 @@ export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
 /** The environment after validation: every value typed and defaulted. */
-export interface Environment extends ProviderEnvironment, ObservabilityEnvironment, MonitoringEnvironment {
+export interface Environment
+  extends ProviderEnvironment, ObservabilityEnvironment, MonitoringEnvironment, DatabaseSessionsEnvironment {
   NODE_ENV: NodeEnv;
   APP_ROLE: AppRole;
   PORT: number;
@@ -132,6 +136,7 @@ const schema = Joi.object<Environment>({
   ...PROVIDER_ENVIRONMENT_SCHEMA,
   ...OBSERVABILITY_ENVIRONMENT_SCHEMA,
   ...MONITORING_ENVIRONMENT_SCHEMA,
+  ...DATABASE_SESSIONS_ENVIRONMENT_SCHEMA,
 });
 
 export class InvalidEnvironmentError extends Error {
@@ -159,7 +164,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     ...fileProblems,
     ...(error?.details ?? []).map((detail) => `${detail.path.join('.')}: ${detail.message.replace(/"/g, '')}`),
   ];
-  if (!error) problems.push(...providerProblems(value));
+  if (!error) problems.push(...providerProblems(value), ...databaseSessionProblems(value));
   if (problems.length) throw new InvalidEnvironmentError(problems);
   return value;
 }

@@ -1,5 +1,8 @@
 import { BullAdapter } from '@bull-board/api/bullAdapter';
 import type { Queue } from 'bull';
+import type { JobEnvelope } from '../job-definitions/job-envelope';
+import { isJobType } from '../job-definitions/job-types';
+import { REDACTED, redactPersonalData } from '../job-definitions/personal-data';
 
 /** Job methods that change a job; bull-board's handlers call these (retry, remove, promote, edit). */
 const MUTATING_JOB_METHODS = new Set<PropertyKey>([
@@ -18,7 +21,8 @@ export class DashboardRefusal extends Error {
 }
 
 /**
- * bull-board's Bull adapter with every change refused, and stack traces cut to their first line. Changes are carried out in front of the
+ * bull-board's Bull adapter with every change refused, stack traces cut to their first line and
+ * personal data redacted. Changes are carried out in front of the
  * board by DashboardGate through the service's rules (records, dead letters, tenant), which an
  * adapter cannot apply: it is never told who asks. Should a request ever reach the board's own
  * handlers (a route the gate does not know), this refuses it instead of touching Redis directly.
@@ -53,10 +57,20 @@ function refuse(action: string): Promise<never> {
   return Promise.reject(new DashboardRefusal(action));
 }
 
-/** Each attempt's stack trace cut to its first line, the error's name and message: no file paths leave. */
-function withoutStackFrames(json: Record<string, unknown>): Record<string, unknown> {
+/**
+ * What the board shows of a job: each attempt's stack trace cut to its first line (the error's
+ * name and message: no file paths leave), and the personal data of the payload and the result
+ * redacted, whatever the tenant (the board shows every tenant's jobs and has no way to ask for it).
+ */
+function boardView(json: Record<string, unknown>): Record<string, unknown> {
   const stacktrace = Array.isArray(json.stacktrace) ? json.stacktrace : [];
-  return { ...json, stacktrace: stacktrace.map((trace) => String(trace ?? '').split('\n')[0]) };
+  const envelope = json.data as Partial<JobEnvelope> | undefined;
+  const shown = { ...json, stacktrace: stacktrace.map((trace) => String(trace ?? '').split('\n')[0]) };
+  if (!envelope || !isJobType(envelope.type)) {
+    return { ...shown, data: REDACTED, returnvalue: json.returnvalue == null ? json.returnvalue : REDACTED };
+  }
+  const { data, result } = redactPersonalData(envelope.type, envelope.payload ?? {}, json.returnvalue);
+  return { ...shown, data: { ...envelope, payload: data }, returnvalue: result };
 }
 
 function refusingChanges<T extends object>(job: T): T {
@@ -64,7 +78,7 @@ function refusingChanges<T extends object>(job: T): T {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (property === 'toJSON' && typeof value === 'function') {
-        return () => withoutStackFrames(value.call(receiver) as Record<string, unknown>);
+        return () => boardView(value.call(receiver) as Record<string, unknown>);
       }
       if (typeof value === 'function' && MUTATING_JOB_METHODS.has(property)) {
         return () => refuse(`Job ${String(property)}`);

@@ -33,6 +33,12 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
-    extra: { max: config.database.poolSize },
+    // pg passes these to PostgreSQL at connect: every pooled session carries them.
+    extra: {
+      max: config.database.poolSize,
+      application_name: 'queue-service',
+      statement_timeout: config.database.statementTimeoutMs,
+      idle_in_transaction_session_timeout: config.database.idleInTransactionTimeoutMs,
+    },
   };
 }

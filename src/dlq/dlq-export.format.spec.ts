@@ -1,5 +1,5 @@
 import type { DeadLetterView } from './dto/dlq-views.dto';
-import { CSV_COLUMNS, ExportDocument } from './dlq-export.format';
+import { CSV_COLUMNS, ExportDocument, neutralisedCell } from './dlq-export.format';
 
 function entry(id: string, overrides: Partial<DeadLetterView> = {}): DeadLetterView {
   const at = new Date('2026-01-02T03:04:05.678Z');
@@ -51,5 +51,39 @@ describe('ExportDocument', () => {
 
   it('writes only the header when nothing matches', () => {
     expect(render('csv', [])).toBe(`${CSV_COLUMNS.join(',')}\n`);
+  });
+});
+
+describe('CSV formula injection', () => {
+  const hostile = ['=HYPERLINK("http://evil","x")', '+1+1', '-2+3', '@SUM(A1:A2)', '\t=1', '\r=1'];
+
+  it.each(hostile)('neutralises a cell that starts like a formula: %j', (value) => {
+    expect(neutralisedCell(value)).toBe(`'${value}`);
+  });
+
+  it('leaves ordinary text alone', () => {
+    for (const value of ['card_declined', 'a=b', '1-2', 'mail@example.com', '', "'quoted"]) {
+      expect(neutralisedCell(value)).toBe(value);
+    }
+  });
+
+  it('neutralises every text column, the JSON data cell included', () => {
+    const row = entry('=id', {
+      jobId: '+job', queue: '-money' as DeadLetterView['queue'], type: '@type' as DeadLetterView['type'],
+      errorType: '\terror', errorMessage: '=1+1', idempotencyKey: '@key',
+      // A JSON document that is a negative number starts its cell with '-'.
+      data: -1 as unknown as DeadLetterView['data'],
+    });
+    const [header, line] = render('csv', [[row]]).trimEnd().split('\n');
+    expect(header).toBe(CSV_COLUMNS.join(','));
+    expect(line.split(',')).toEqual([
+      "'=id", "'+job", "'-money", "'@type", "'\terror", "'=1+1", '1', "'@key",
+      '2026-01-02T03:04:05.678Z', '2026-01-02T03:04:05.678Z', '2026-01-02T03:04:05.678Z', "'-1",
+    ]);
+  });
+
+  it('neutralises a cell that starts with a carriage return, inside its quotes', () => {
+    const text = render('csv', [[entry('a', { errorMessage: '\r=cmd' })]]);
+    expect(text).toContain(`"'\r=cmd"`);
   });
 });

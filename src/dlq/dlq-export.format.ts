@@ -38,7 +38,27 @@ export class ExportDocument {
   }
 }
 
+/** What a spreadsheet would read as the start of a formula (OWASP CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A cell a spreadsheet shows as text: one that would start a formula gets a leading single
+ * quote (OWASP's advice), whatever its column, the JSON `data` cell included.
+ */
+export function neutralisedCell(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
 function csvRecord(entry: DeadLetterView): Record<(typeof CSV_COLUMNS)[number], string | number> {
+  const cells = csvCells(entry);
+  for (const column of CSV_COLUMNS) {
+    const value = cells[column];
+    if (typeof value === 'string') cells[column] = neutralisedCell(value);
+  }
+  return cells;
+}
+
+function csvCells(entry: DeadLetterView): Record<(typeof CSV_COLUMNS)[number], string | number> {
   return {
     id: entry.id,
     jobId: entry.jobId,

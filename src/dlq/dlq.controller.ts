@@ -2,16 +2,19 @@ import {
   Body, Controller, Delete, Get, HttpCode, HttpStatus, Logger, Param, ParseUUIDPipe, Post, Query, Res,
 } from '@nestjs/common';
 import {
-  ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath,
+  ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthUser } from '../common/auth/auth-user';
+import { AppConfig } from '../config/app-config';
 import { CurrentUser, Roles } from '../common/auth/decorators';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
+import { ErrorResponse } from '../common/errors/error-response';
 import { JobSummary } from '../jobs/dto/job-views.dto';
 import { filterOf } from './dead-letter-view.mapper';
 import { CONTENT_TYPES, CSV_COLUMNS } from './dlq-export.format';
 import { DlqExporter } from './dlq-exporter';
+import { ExportSlots } from './export-slots';
 import { DlqService } from './dlq.service';
 import { BulkRetryRequest } from './dto/bulk-retry.dto';
 import { DlqExportQuery, DlqFilterDto, DlqListQuery } from './dto/dlq-filter.dto';
@@ -29,6 +32,8 @@ export class DlqController {
   constructor(
     private readonly dlq: DlqService,
     private readonly exporter: DlqExporter,
+    private readonly slots: ExportSlots,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -66,7 +71,30 @@ export class DlqController {
     },
   })
   @ApiErrors([400, 'Details name each bad query parameter'])
+  @ApiResponse({
+    status: 429,
+    type: ErrorResponse,
+    description: 'This tenant already runs DLQ_EXPORT_MAX_PER_TENANT exports, or the service DLQ_EXPORT_MAX_CONCURRENT; ' +
+      'also the API rate limit. Retry after the Retry-After header (seconds)',
+    headers: { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } } },
+  })
   async export(@CurrentUser() user: AuthUser, @Query() query: DlqExportQuery, @Res() response: Response): Promise<void> {
+    let release: () => void;
+    try {
+      release = this.slots.acquire(user.tenantId);
+    } catch (error) {
+      response.setHeader('Retry-After', String(Math.ceil(this.config.dlqExport.idleTimeoutMs / 1000)));
+      throw error;
+    }
+    try {
+      await this.stream(user, query, response);
+    } finally {
+      release();
+    }
+  }
+
+  /** A client that reads nothing for DLQ_EXPORT_IDLE_TIMEOUT_MS is cut off (see DlqExporter). */
+  private async stream(user: AuthUser, query: DlqExportQuery, response: Response): Promise<void> {
     const filename = `dead-letters-${new Date().toISOString().replace(/[:.]/g, '-')}.${query.format}`;
     response.status(HttpStatus.OK);
     response.setHeader('Content-Type', CONTENT_TYPES[query.format]);

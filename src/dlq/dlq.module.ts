@@ -4,11 +4,12 @@ import { JobsModule } from '../jobs/jobs.module';
 import { DlqController } from './dlq.controller';
 import { DlqExporter } from './dlq-exporter';
 import { DlqService } from './dlq.service';
+import { ExportSlots } from './export-slots';
 
 /** The DLQ routes. Recording, storing and retention of entries are DeadLetterStoreModule's. */
 @Module({
   imports: [JobsModule, DeadLetterStoreModule],
   controllers: [DlqController],
-  providers: [DlqService, DlqExporter],
+  providers: [DlqService, DlqExporter, ExportSlots],
 })
 export class DlqModule {}

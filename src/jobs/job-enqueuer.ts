@@ -11,6 +11,7 @@ import { IdempotencyService } from '../idempotency/idempotency.service';
 import { JobRecords, NewJobRecord } from '../persistence/job-records';
 import type { QueueName } from '../job-definitions/queue-names';
 import { QueueRegistry } from '../queue-store/queue-registry';
+import { TenantJobIndex } from '../queue-store/tenant-job-index';
 import type { JobSummary } from './dto/job-views.dto';
 import type { SubmitJobRequest } from './dto/submit-job.dto';
 import type { JobEnvelope, JobOrigin } from '../job-definitions/job-envelope';
@@ -58,6 +59,7 @@ export class JobEnqueuer {
     private readonly idempotency: IdempotencyService,
     private readonly records: JobRecords,
     private readonly cache: ServiceCache,
+    private readonly tenantJobs: TenantJobIndex,
   ) {}
 
   /** `id` fixes the job id for submissions that must come out the same when repeated (follow-ups, ticks). */
@@ -116,7 +118,9 @@ export class JobEnqueuer {
     try {
       for (const [queue, jobs] of groupByQueue(fresh)) {
         const bulk = jobs.map((job) => ({ name: job.envelope.type, data: job.envelope, opts: job.options }));
-        added.push(...(await this.queues.get(queue).addBulk(bulk)));
+        const jobsAdded = await this.queues.get(queue).addBulk(bulk);
+        added.push(...jobsAdded);
+        await this.tenantJobs.add(queue, jobsAdded);
       }
     } catch (error) {
       this.logger.error({ err: error, tenantId }, 'Redis refused jobs; rolling the submission back');

@@ -9,6 +9,7 @@ import { JOB_TYPES, JobType } from '../job-definitions/job-types';
 export function viewOfRecord(record: JobRecord): JobView {
   return {
     id: record.id,
+    tenantId: record.tenantId,
     queue: record.queue as QueueName,
     type: record.type as JobType,
     status: record.status,
@@ -30,10 +31,15 @@ export function viewOfRecord(record: JobRecord): JobView {
 export async function viewOfBullJob(found: Job<JobEnvelope>): Promise<JobView> {
   const status = statusOfBullState(await found.getState());
   // Read again after the state: a job that finished in between must not look done without its result.
-  const job = (await found.queue.getJob(found.id)) ?? found;
+  return viewOfBullJobIn((await found.queue.getJob(found.id)) ?? found, status);
+}
+
+/** A job read after its state was found (`status`), e.g. from a tenant's listing index. */
+export function viewOfBullJobIn(job: Job<JobEnvelope>, status: JobStatus): JobView {
   const failed = status === 'failed';
   return {
     id: String(job.id),
+    tenantId: job.data.tenantId,
     queue: JOB_TYPES[job.data.type].queue,
     type: job.data.type,
     status,

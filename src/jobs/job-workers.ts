@@ -1,7 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { Job } from 'bull';
 import { AppConfig } from '../config/app-config';
+import type { JobEnvelope } from '../job-definitions/job-envelope';
+import type { QueueName } from '../job-definitions/queue-names';
 import { QUEUE_DEFINITIONS } from '../config/queues.config';
 import { QueueRegistry } from '../queue-store/queue-registry';
+import { TenantJobIndex } from '../queue-store/tenant-job-index';
 import { JobRunner } from './job-runner';
 
 /**
@@ -16,6 +20,7 @@ export class JobWorkers implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly config: AppConfig,
     private readonly queues: QueueRegistry,
     private readonly runner: JobRunner,
+    private readonly tenantJobs: TenantJobIndex,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -23,10 +28,22 @@ export class JobWorkers implements OnApplicationBootstrap, BeforeApplicationShut
     for (const { name, queue } of this.queues.all()) {
       const { concurrency } = QUEUE_DEFINITIONS[name];
       queue
-        .process('*', concurrency, (job) => this.runner.run(job))
+        .process('*', concurrency, async (job) => {
+          if (job.opts.repeat) await this.indexTick(name, job);
+          return this.runner.run(job);
+        })
         .catch((error: unknown) => this.logger.error({ err: error, queue: name }, 'Worker stopped'));
       this.logger.log(`Worker attached to queue ${name} (concurrency ${concurrency})`);
     }
+  }
+
+  /**
+   * Bull itself adds each tick of a repeatable job, so a Redis-only tick enters its tenant's
+   * listing index when it starts. Listing is not worth failing the tick for.
+   */
+  private async indexTick(name: QueueName, job: Job<JobEnvelope>): Promise<void> {
+    await this.tenantJobs.add(name, [job]).catch((error: unknown) =>
+      this.logger.warn({ err: error, queue: name, jobId: job.id }, 'Could not index a repeatable tick for listings'));
   }
 
   /**

@@ -10,6 +10,11 @@ import { SubmitBatchRequest, SubmitJobRequest } from './dto/submit-job.dto';
 import { JobsService } from './jobs.service';
 import { Audited, lengthOf, fieldOf } from '../audit/audited.decorator';
 
+const VISIBILITY =
+  "Every role: a `user` reaches only the jobs it submitted (its token's `sub`); `venue_admin` and `admin` every job of the token's tenant. " +
+  "Any other job (another user's, another tenant's) answers 404, exactly as a missing id.";
+const NO_SUCH_JOB: [404, string] = [404, 'No such job for this caller (missing, another tenant\'s, or for a user another user\'s)'];
+
 @ApiTags('jobs')
 @ApiBearerAuth()
 @Controller('jobs')
@@ -53,30 +58,31 @@ export class JobsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A job: status, attempts, progress, result or error, timestamps' })
+  @ApiOperation({
+    summary: 'A job: status, attempts, progress, result or error, timestamps',
+    description: VISIBILITY,
+  })
   @ApiOkResponse({ type: JobView })
-  @ApiErrors([400, 'The id is not a UUID'], [404, 'No such job for this tenant'])
+  @ApiErrors([400, 'The id is not a UUID'], NO_SUCH_JOB)
   get(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<JobView> {
     return this.jobs.get(user, id);
   }
 
   @Post(':id/retry')
   @Audited('job.retry', { target: 'params.id' })
-  @Roles('admin', 'venue_admin')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Run a failed job again from its first attempt' })
+  @ApiOperation({ summary: 'Run a failed job again from its first attempt', description: VISIBILITY })
   @ApiAcceptedResponse({ type: JobSummary })
-  @ApiErrors([400, 'The id is not a UUID'], [404, 'No such job for this tenant'], [409, 'The job has not failed, or is still running'])
+  @ApiErrors([400, 'The id is not a UUID'], NO_SUCH_JOB, [409, 'The job has not failed, or is still running'])
   retry(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<JobSummary> {
     return this.jobs.retry(user, id);
   }
 
   @Delete(':id')
   @Audited('job.cancel', { target: 'params.id' })
-  @Roles('admin', 'venue_admin')
-  @ApiOperation({ summary: 'Cancel a waiting or delayed job; a running job is flagged and not retried' })
+  @ApiOperation({ summary: 'Cancel a waiting or delayed job; a running job is flagged and not retried', description: VISIBILITY })
   @ApiOkResponse({ type: CancelJobResult })
-  @ApiErrors([400, 'The id is not a UUID'], [404, 'No such job for this tenant'], [409, 'The job has already finished'])
+  @ApiErrors([400, 'The id is not a UUID'], NO_SUCH_JOB, [409, 'The job has already finished'])
   cancel(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<CancelJobResult> {
     return this.jobs.cancel(user, id);
   }

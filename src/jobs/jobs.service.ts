@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import type { Job, JobOptions } from 'bull';
 import { queueCacheKeys } from '../cache/cache-keys';
 import { ServiceCache } from '../cache/service-cache';
@@ -7,6 +7,7 @@ import { ValidationFailedException } from '../common/errors/error-response';
 import { AppConfig } from '../config/app-config';
 import { JobRecords } from '../persistence/job-records';
 import { QueueRegistry } from '../queue-store/queue-registry';
+import { TenantJobIndex } from '../queue-store/tenant-job-index';
 import { CancellationFlags } from './cancellation-flags';
 import type { SubmitJobRequest } from './dto/submit-job.dto';
 import type { JobSummary, JobView } from './dto/job-views.dto';
@@ -18,6 +19,7 @@ import { BULL_PRIORITY } from '../job-definitions/job-status';
 import { duplicateKeyProblems, validatePayload } from './job-submissions';
 import { isPersistedQueue, JOB_TYPES, JobType } from '../job-definitions/job-types';
 import { viewOfBullJob, viewOfRecord } from './job-view.mapper';
+import { maySeeJobOfTenant } from './job-visibility';
 
 export interface Submission {
   job: JobSummary;
@@ -42,6 +44,7 @@ export class JobsService {
     private readonly cancellations: CancellationFlags,
     private readonly enqueuer: JobEnqueuer,
     private readonly cache: ServiceCache,
+    private readonly tenantJobs: TenantJobIndex,
   ) {}
 
   async submit(user: AuthUser, request: SubmitJobRequest): Promise<Submission> {
@@ -49,7 +52,7 @@ export class JobsService {
     if (problems.length) throw new ValidationFailedException(problems);
     const planned = this.enqueuer.plan(submitterOf(user), request, payload, 'options.idempotencyKey');
     const [outcome] = await this.enqueuer.enqueue(user.tenantId, [planned]);
-    return this.toSubmission(user, outcome);
+    return this.toSubmission(user, outcome, planned.keyField);
   }
 
   /** All or nothing: one bad item rejects the batch, naming each bad item by index and field. */
@@ -61,14 +64,18 @@ export class JobsService {
       this.enqueuer.plan(submitterOf(user), request, validated[index].payload, `jobs.${index}.options.idempotencyKey`),
     );
     const outcomes = await this.enqueuer.enqueue(user.tenantId, planned);
-    return Promise.all(outcomes.map((outcome) => this.toSubmission(user, outcome)));
+    return Promise.all(outcomes.map((outcome, index) => this.toSubmission(user, outcome, planned[index].keyField)));
   }
 
+  /**
+   * A job of the caller's tenant that the caller may see (a user: only one it submitted).
+   * Any other answers 404, exactly as a missing id does. Retry and cancel look jobs up here too.
+   */
   async get(user: AuthUser, id: string): Promise<JobView> {
     const record = await this.records.find(user.tenantId, id);
-    if (record) return viewOfRecord(record);
-    const job = await this.findRedisOnlyJob(user, id);
-    if (job) return viewOfBullJob(job);
+    if (record && maySeeJobOfTenant(user, record.createdBy)) return viewOfRecord(record);
+    const job = record ? null : await this.findRedisOnlyJob(user.tenantId, id);
+    if (job && maySeeJobOfTenant(user, job.data.createdBy)) return viewOfBullJob(job);
     throw new NotFoundException(`Job ${id} not found`);
   }
 
@@ -119,13 +126,13 @@ export class JobsService {
         data: request.data,
         maxAttempts: options.attempts ?? 1,
         idempotencyKey: idempotencyKey ?? null,
-        createdBy: null,
+        createdBy: stale?.data.createdBy ?? null,
         origin: stale?.data.origin ?? 'api',
         parentJobId: stale?.data.parentJobId ?? null,
         runAt: null,
       }]);
     }
-    await queue.add(type, envelope, options);
+    await this.tenantJobs.add(definition.queue, [await queue.add(type, envelope, options)]);
     await this.cache.invalidate(...queueCacheKeys(definition.queue));
     return { id: jobId, queue: definition.queue, type, status: 'waiting' };
   }
@@ -175,25 +182,37 @@ export class JobsService {
     }
   }
 
-  /** An earlier job holds the key: answer with it (404 only if it vanished, e.g. rolled back just now). */
-  private async toSubmission(user: AuthUser, outcome: EnqueueOutcome): Promise<Submission> {
+  /**
+   * An earlier job holds the key: answer with it (404 only if it vanished, e.g. rolled back just
+   * now). Keys are the tenant's; a user whose key holds another user's job is told the key is
+   * taken (as for another payload), not shown that job.
+   */
+  private async toSubmission(user: AuthUser, outcome: EnqueueOutcome, keyField: string): Promise<Submission> {
     if (outcome.created) return { job: outcome.job, created: true };
     try {
       const { id, queue, type, status } = await this.get(user, outcome.jobId);
       return { job: { id, queue, type, status }, created: false };
     } catch (error) {
-      if (error instanceof NotFoundException) {
-        throw new ConflictException('A request with this idempotency key is still being accepted; try again shortly');
+      if (!(error instanceof NotFoundException)) throw error;
+      if (await this.existsInTenant(user.tenantId, outcome.jobId)) {
+        throw new UnprocessableEntityException({
+          message: 'Idempotency key reused with a different request',
+          details: [{ field: keyField, message: 'idempotencyKey was already used by another submitter of this tenant' }],
+        });
       }
-      throw error;
+      throw new ConflictException('A request with this idempotency key is still being accepted; try again shortly');
     }
   }
 
-  private async findRedisOnlyJob(user: AuthUser, id: string): Promise<Job<JobEnvelope> | null> {
+  private async existsInTenant(tenantId: string, id: string): Promise<boolean> {
+    return (await this.records.find(tenantId, id)) !== null || (await this.findRedisOnlyJob(tenantId, id)) !== null;
+  }
+
+  private async findRedisOnlyJob(tenantId: string, id: string): Promise<Job<JobEnvelope> | null> {
     for (const { name, queue } of this.queues.all()) {
       if (isPersistedQueue(name)) continue;
       const job = await queue.getJob(id);
-      if (job && job.data.tenantId === user.tenantId) return job;
+      if (job && job.data.tenantId === tenantId) return job;
     }
     return null;
   }

@@ -5,6 +5,7 @@ import { AdvisoryLocks } from '../database/advisory-lock';
 import { JobOutbox, OutboxEntry } from '../persistence/job-outbox';
 import type { QueueName } from '../job-definitions/queue-names';
 import { QueueRegistry } from '../queue-store/queue-registry';
+import { TenantJobIndex } from '../queue-store/tenant-job-index';
 
 const BATCH = 500;
 
@@ -26,6 +27,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
     private readonly outbox: JobOutbox,
     private readonly queues: QueueRegistry,
     private readonly scheduler: SchedulerRegistry,
+    private readonly tenantJobs: TenantJobIndex,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -68,7 +70,8 @@ export class OutboxRelay implements OnApplicationBootstrap {
     const outcome = await this.locks.runExclusive('outbox-relay', async (manager) => {
       const entries = await this.outbox.takeIn(manager, BATCH);
       for (const [queue, group] of groupByQueue(entries)) {
-        await this.queues.get(queue).addBulk(group.map((entry) => ({ name: entry.envelope.type, data: entry.envelope, opts: entry.options })));
+        const added = await this.queues.get(queue).addBulk(group.map((entry) => ({ name: entry.envelope.type, data: entry.envelope, opts: entry.options })));
+        await this.tenantJobs.add(queue, added);
       }
       await this.outbox.deleteIn(manager, entries.map((entry) => entry.jobId));
       if (entries.length) this.logger.debug({ jobs: entries.length }, 'Relayed outbox entries');

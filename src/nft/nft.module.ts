@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { PayerBalanceSource } from '../alerting/payer-balance-source';
 import { AppConfig } from '../config/app-config';
 import { AlertsModule } from '../monitoring/alerts.module';
 import { DisabledNftGateway } from './disabled-nft.gateway';
@@ -6,10 +7,13 @@ import { MintKeyVault } from './mint-key-vault';
 import { NftMintHandler } from './nft-mint.handler';
 import { NftTransferHandler } from './nft-transfer.handler';
 import { NftGateway } from './nft.gateway';
+import { GatewayPayerBalance } from './payer-balance';
 import { PayerFunds } from './payer-funds';
 import { SandboxNftGateway } from './sandbox-nft.gateway';
 import { SolanaNftGateway } from './solana-nft.gateway';
 
+// Global for one export: the payer balance the monitoring check (alerting/, a layer below) reads.
+@Global()
 @Module({
   imports: [AlertsModule],
   providers: [
@@ -30,8 +34,16 @@ import { SolanaNftGateway } from './solana-nft.gateway';
         }
       },
     },
+    {
+      provide: PayerBalanceSource,
+      inject: [NftGateway],
+      // Only a live payer has a balance worth watching; null: monitoring does not check it.
+      useFactory: (gateway: NftGateway): PayerBalanceSource | null =>
+        gateway.getConfig().mode === 'live' ? new GatewayPayerBalance(gateway) : null,
+    },
     NftMintHandler,
     NftTransferHandler,
   ],
+  exports: [PayerBalanceSource],
 })
 export class NftModule {}

@@ -19,6 +19,8 @@ type JobRecordChanges = QueryDeepPartialEntity<JobRecord>;
 export interface JobListQuery {
   queue: QueueName;
   status?: JobStatus;
+  /** Only the jobs this submitter (`created_by`) submitted. */
+  createdBy?: string;
   limit: number;
   offset: number;
 }
@@ -146,7 +148,11 @@ export class JobRecords {
   list(tenantId: string | null, query: JobListQuery): Promise<{ items: JobRecord[]; total: number }> {
     const work = async (manager: EntityManager) => {
       const [items, total] = await manager.findAndCount(JobRecord, {
-        where: { queue: query.queue, ...(query.status ? { status: query.status } : {}) },
+        where: {
+          queue: query.queue,
+          ...(query.status ? { status: query.status } : {}),
+          ...(query.createdBy !== undefined ? { createdBy: query.createdBy } : {}),
+        },
         order: { createdAt: 'DESC' },
         take: query.limit,
         skip: query.offset,

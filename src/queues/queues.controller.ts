@@ -38,7 +38,12 @@ export class QueuesController {
   }
 
   @Get(':name/jobs')
-  @ApiOperation({ summary: "A page of a queue's jobs, newest first; non-admins see their tenant's only" })
+  @ApiOperation({
+    summary: "A page of a queue's jobs, newest first",
+    description:
+      "A platform operator (`admin`) sees every tenant's jobs, other tenants' personal data redacted unless `includePersonalData=true`; " +
+      "a `venue_admin` its tenant's; a `user` only the jobs it submitted.",
+  })
   @ApiOkResponse({ type: JobPage })
   @QueueNameParam()
   @ApiErrors(NO_SUCH_QUEUE)

@@ -2,19 +2,21 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { JobStatus as BullState } from 'bull';
 import { CACHE_KEYS, queueCacheKeys } from '../cache/cache-keys';
 import { ServiceCache } from '../cache/service-cache';
-import { AuthUser, isAdmin } from '../common/auth/auth-user';
+import type { AuthUser } from '../common/auth/auth-user';
 import { AppConfig } from '../config/app-config';
-import type { JobPage } from '../jobs/dto/job-views.dto';
+import type { JobPage, JobView } from '../jobs/dto/job-views.dto';
+import { listingTenantOf, presentJobTo, submitterFilterOf } from '../jobs/job-visibility';
 import type { JobStatus } from '../job-definitions/job-status';
 import { isPersistedQueue } from '../job-definitions/job-types';
-import { viewOfBullJob, viewOfRecord } from '../jobs/job-view.mapper';
+import { statusOfBullState, viewOfBullJob, viewOfBullJobIn, viewOfRecord } from '../jobs/job-view.mapper';
 import { JobRecords } from '../persistence/job-records';
 import type { ClearQueueResult, QueueJobsQuery, QueueStatusView } from './dto/queue-views.dto';
 import type { QueueName } from '../job-definitions/queue-names';
 import { QueueRecords } from '../queue-store/queue-records';
 import { JobQueue, QueueRegistry } from '../queue-store/queue-registry';
+import { TenantJobIndex } from '../queue-store/tenant-job-index';
 
-/** How many Redis-only jobs a tenant-filtered listing looks through at most. */
+/** How many Redis-only jobs an admin's cross-tenant listing looks through at most. */
 const REDIS_SCAN_LIMIT = 5_000;
 const CLEAR_PAGE = 500;
 const BULL_STATES: Record<JobStatus, BullState[]> = {
@@ -36,6 +38,7 @@ export class QueuesService implements OnApplicationBootstrap {
     private readonly queueRecords: QueueRecords,
     private readonly cache: ServiceCache,
     private readonly config: AppConfig,
+    private readonly tenantJobs: TenantJobIndex,
   ) {}
 
   /** Redis keeps nothing across a restart here, so the paused state on record is put back. */
@@ -65,20 +68,59 @@ export class QueuesService implements OnApplicationBootstrap {
     return { name, paused, counts: { waiting: waiting + held, active, delayed, completed, failed } };
   }
 
-  /** A non-admin sees only its own tenant's jobs. */
+  /**
+   * A platform operator sees every tenant's jobs (other tenants' personal data redacted unless
+   * asked for), a venue admin its tenant's, a user the jobs it submitted.
+   */
   async jobs(user: AuthUser, name: QueueName, query: QueueJobsQuery): Promise<JobPage> {
-    const tenantId = isAdmin(user) ? null : user.tenantId;
+    const tenantId = listingTenantOf(user);
+    const createdBy = submitterFilterOf(user);
+    const present = (view: JobView) => presentJobTo(user, view, query.includePersonalData);
     if (isPersistedQueue(name)) {
-      const { items, total } = await this.records.list(tenantId, { queue: name, status: query.state, ...page(query) });
-      return { items: items.map(viewOfRecord), total, ...page(query) };
+      const { items, total } = await this.records.list(tenantId, {
+        queue: name, status: query.state, ...(createdBy !== null ? { createdBy } : {}), ...page(query),
+      });
+      return { items: items.map((record) => present(viewOfRecord(record))), total, ...page(query) };
     }
+    if (tenantId !== null) return this.tenantRedisJobs(name, tenantId, createdBy, query);
     const states = query.state ? BULL_STATES[query.state] : Object.values(BULL_STATES).flat();
     const scanned = states.length ? await this.queues.get(name).getJobs(states, 0, REDIS_SCAN_LIMIT - 1) : [];
-    const visible = scanned
-      .filter((job) => job && (tenantId === null || job.data.tenantId === tenantId))
-      .sort((a, b) => b.timestamp - a.timestamp);
-    const items = await Promise.all(visible.slice(query.offset, query.offset + query.limit).map(viewOfBullJob));
-    return { items, total: visible.length, ...page(query) };
+    const visible = scanned.filter((job) => job).sort((a, b) => b.timestamp - a.timestamp);
+    const views = await Promise.all(visible.slice(query.offset, query.offset + query.limit).map(viewOfBullJob));
+    return { items: views.map(present), total: visible.length, ...page(query) };
+  }
+
+  /**
+   * A tenant's Redis-only jobs from its own index: the work is one script over the tenant's
+   * entries and one decode per job on the page, however many jobs other tenants have queued.
+   */
+  private async tenantRedisJobs(
+    name: QueueName,
+    tenantId: string,
+    createdBy: string | null,
+    query: QueueJobsQuery,
+  ): Promise<JobPage> {
+    if (query.state === 'cancelled') return { items: [], total: 0, ...page(query) };
+    const indexed = await this.tenantJobs.list(name, tenantId);
+    const matching = query.state ? indexed.filter((job) => job.state === query.state) : indexed;
+    const queue = this.queues.get(name);
+    // Each job is read after its state, as viewOfBullJob does, without Bull's list scans.
+    const read = async ({ id, state }: (typeof matching)[number]) => {
+      const job = await queue.getJob(id);
+      return job && viewOfBullJobIn(job, statusOfBullState(state));
+    };
+    if (createdBy === null) {
+      const onPage = await Promise.all(matching.slice(query.offset, query.offset + query.limit).map(read));
+      return { items: onPage.filter((job) => job !== null), total: matching.length, ...page(query) };
+    }
+    // A user's own jobs: the index is per tenant, so the tenant's entries are read to find them
+    // (bounded by the index's cap, and untouched by other tenants' backlog).
+    const decoded = await Promise.all(matching.map(async (entry) => {
+      const job = await queue.getJob(entry.id);
+      return job && job.data.createdBy === createdBy ? viewOfBullJobIn(job, statusOfBullState(entry.state)) : null;
+    }));
+    const own = decoded.filter((job) => job !== null);
+    return { items: own.slice(query.offset, query.offset + query.limit), total: own.length, ...page(query) };
   }
 
   async pause(name: QueueName): Promise<QueueStatusView> {

@@ -275,7 +275,7 @@ describe('Audit trail: what is recorded', () => {
 
   describe('refused actions', () => {
     it.each([
-      ['a user refused by the roles guard (403)', () => call('post', `/jobs/${randomUUID()}/retry`, venueUser), 403, 'job.retry', 'user-a'],
+      ['a user refused by the roles guard (403)', () => call('post', `/dlq/${randomUUID()}/retry`, venueUser), 403, 'dlq.retry', 'user-a'],
       ['an unknown job (404)', () => call('post', `/jobs/${randomUUID()}/retry`, venueAdmin), 404, 'job.retry', 'venue-admin-a'],
       ['an id that is not a UUID (400, from the pipe)', () => call('delete', '/jobs/not-a-uuid', venueAdmin), 400, 'job.cancel', 'venue-admin-a'],
       ['an unknown queue (404, from the pipe)', () => call('post', '/queues/nosuch/pause', operator), 404, 'queue.pause', 'operator-1'],

@@ -209,6 +209,35 @@ describe('Dead-letter queue', () => {
     expect(new Set(records.map((record) => record[0])).size).toBe(1500);
   });
 
+  it('neutralises CSV cells that a spreadsheet would run as formulas, in every column', async () => {
+    const tenant = newTenant();
+    const hostile = {
+      errorType: '=HYPERLINK("http://attacker.example","open")', errorMessage: '+cmd|\' /C calc\'!A0',
+      idempotencyKey: '@SUM(1+1)*cmd', type: 'payment-process' as const,
+    };
+    const entry = await seed(tenant.tenantId, hostile);
+    await scope.run(tenant.tenantId, (manager) => manager.query(`UPDATE dead_letter_jobs SET error_message = E'\\t=1' WHERE id = $1`, [entry.id]));
+    const nested = { orderId: '=cmd()', note: '@x', amount: -5 };
+    await seed(tenant.tenantId, { errorMessage: '\r=2', errorType: '-3+4', data: nested });
+
+    const csv = await get(tenant.admin, '/dlq/export?format=csv').expect(200);
+    const [header, ...rows] = parseCsv(csv.text);
+    const records = rows.map((row) => Object.fromEntries(header.map((column, index) => [column, row[index]])));
+    expect(records).toHaveLength(2);
+    expect(records[1]).toMatchObject({
+      id: entry.id, errorType: `'${hostile.errorType}`, errorMessage: "'\t=1", idempotencyKey: `'${hostile.idempotencyKey}`,
+    });
+    expect(records[0]).toMatchObject({ errorType: "'-3+4", errorMessage: "'\r=2" });
+    // A JSON cell starts with its brace, so its values cannot start a formula; they stay exact.
+    expect(JSON.parse(records[0].data)).toEqual(nested);
+    for (const record of records) {
+      for (const cell of Object.values(record)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    }
+    // JSON is not a spreadsheet format: its values stay as they were.
+    const json = await get(tenant.admin, '/dlq/export').expect(200);
+    expect(json.body[1]).toMatchObject({ errorType: hostile.errorType, errorMessage: '\t=1', idempotencyKey: hostile.idempotencyKey });
+  });
+
   describe('retry and delete', () => {
     it('runs a job again under its own id and idempotency key, and removes the entry', async () => {
       const tenant = newTenant();

@@ -60,7 +60,9 @@ describe('Follow-up jobs through the transactional outbox', () => {
     expect(followUp).toMatchObject({ type: 'email-send', origin: 'follow-up', parent_job_id: body.id });
     expect(sink.to('buyer@example.com')).toHaveLength(1);
     expect(sink.to('buyer@example.com')[0].parsed.text).toContain('ord_receipt');
-    const view = await app.http().get(`/jobs/${followUp.id}`).set('Authorization', `Bearer ${tenant.user}`).expect(200);
+    // A follow-up is the service's job, not the user's: its venue's admin sees it, the paying user does not.
+    await app.http().get(`/jobs/${followUp.id}`).set('Authorization', `Bearer ${tenant.user}`).expect(404);
+    const view = await app.http().get(`/jobs/${followUp.id}`).set('Authorization', `Bearer ${tenant.venueAdmin}`).expect(200);
     expect(view.body).toMatchObject({ type: 'email-send', status: 'completed', origin: 'follow-up', parentJobId: body.id });
     expect(await app.app.get(DataSource).query(`SELECT * FROM job_outbox WHERE job_id = $1`, [followUp.id])).toEqual([]);
   });
@@ -90,7 +92,7 @@ describe('Follow-up jobs through the transactional outbox', () => {
       released = true;
 
       const restarted = await start({ redisPrefix: prefix, env: { OUTBOX_RELAY_INTERVAL_MS: '200' } });
-      expect(await waitForJobToFinish(restarted, tenant.user, followUp.id, 20_000)).toMatchObject({ status: 'completed' });
+      expect(await waitForJobToFinish(restarted, tenant.venueAdmin, followUp.id, 20_000)).toMatchObject({ status: 'completed' });
       expect(await followUpsOf(restarted, body.id)).toHaveLength(1);
       expect(sink.to('crash@example.com')).toHaveLength(1);
       expect(await restarted.app.get(DataSource).query(`SELECT job_id FROM job_outbox WHERE job_id = $1`, [followUp.id])).toEqual([]);
@@ -115,7 +117,7 @@ describe('Follow-up jobs through the transactional outbox', () => {
       await relay.release();
     }
     await app.app.get(OutboxRelay).drain();
-    expect(await waitForJobToFinish(app, tenant.user, followUpId, 20_000)).toMatchObject({ status: 'completed' });
+    expect(await waitForJobToFinish(app, tenant.venueAdmin, followUpId, 20_000)).toMatchObject({ status: 'completed' });
 
     // The same entry once more, as if the relay had died after Bull's add and before the delete.
     await app.app.get(DataSource).query(

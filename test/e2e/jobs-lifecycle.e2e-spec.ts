@@ -5,7 +5,7 @@ import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { expectErrorBody } from '../support/error-body';
 import { auth, getJob, submitOk } from '../support/job-requests';
 import { DECLINED_PAYMENT, paymentData } from '../support/payloads';
-import { newTenant, startTestApp, TestApp } from '../support/test-app';
+import { newTenant, startTestApp, TestApp, tokenFor } from '../support/test-app';
 import { settledBullJob, waitForJobToFinish } from '../support/wait-for';
 import { StripeFake } from '../support/stripe-fake/stripe-fake';
 
@@ -31,13 +31,16 @@ describe('Jobs', () => {
       expectErrorBody(response, 409, 'Conflict');
     });
 
-    it('answers 403 for a user, even for a failed job', async () => {
+    it('answers 404 to another user of the tenant, even for a failed job; its submitter may retry it', async () => {
       const tenant = newTenant();
+      const otherUser = tokenFor({ tenantId: tenant.tenantId, roles: ['user'], sub: 'user-2' });
       const { id } = await submitOk(test, tenant.user, 'payment-process', DECLINED_PAYMENT);
       await waitForJobToFinish(test, tenant.user, id);
-      const response = await test.http().post(`/jobs/${id}/retry`).set(auth(tenant.user));
-      expectErrorBody(response, 403, 'Forbidden');
-      expect((await getJob(test, tenant.user, id)).body.status).toBe('failed');
+      await settledBullJob(test, 'money', id);
+      expectErrorBody(await test.http().post(`/jobs/${id}/retry`).set(auth(otherUser)), 404, 'Not Found');
+      expect((await getJob(test, tenant.user, id)).body).toMatchObject({ status: 'failed', attempts: 1 });
+      await test.http().post(`/jobs/${id}/retry`).set(auth(tenant.user)).expect(202);
+      await waitForJobToFinish(test, tenant.user, id);
     });
 
     it('re-queues a failed job under its id and runs it again from its first attempt', async () => {
@@ -121,12 +124,14 @@ describe('Jobs', () => {
       expect((await getJob(test, tenant.user, id)).body.status).toBe('completed');
     });
 
-    it('answers 403 for a user', async () => {
+    it('answers 404 to another user of the tenant; its submitter may cancel it', async () => {
       const tenant = newTenant();
+      const otherUser = tokenFor({ tenantId: tenant.tenantId, roles: ['user'], sub: 'user-2' });
       const { id } = await submitOk(test, tenant.user, 'payment-process', undefined, { delay: 60_000 });
-      expectErrorBody(await test.http().delete(`/jobs/${id}`).set(auth(tenant.user)), 403, 'Forbidden');
+      expectErrorBody(await test.http().delete(`/jobs/${id}`).set(auth(otherUser)), 404, 'Not Found');
       expect((await getJob(test, tenant.user, id)).body.status).toBe('delayed');
-      await test.http().delete(`/jobs/${id}`).set(auth(tenant.admin)).expect(200);
+      const cancelled = await test.http().delete(`/jobs/${id}`).set(auth(tenant.user)).expect(200);
+      expect(cancelled.body).toMatchObject({ id, status: 'cancelled' });
     });
 
     it('answers 400 for an id that is no UUID', async () => {

@@ -145,15 +145,21 @@ describe('Monitoring checks and alerts, from real queue states', () => {
     expect(status.body.lastCheck).toMatchObject({ firing: [], raised: [] });
   });
 
-  it('raises stalled jobs when a worker dies mid-job (its lock lapses), once', async () => {
+  it('raises stalled jobs when a worker dies mid-job (its lock lapses), once, and resolves it when another worker has moved the job on', async () => {
     const sink = await new SmtpSink().start();
     try {
       const prefix = newRedisPrefix();
-      const env = { ...database.env(), ...LOOSE, SMTP_URL: sink.url, MAIL_FROM: 'Tickets <t@venue.example>', QUEUE_LOCK_DURATION_MS: '500', MONITORING_STALLED_MAX: '1' };
+      // Bull's stall check runs once per QUEUE_STALLED_INTERVAL_MS across the queue's workers (a
+      // `stalled-check` key with that TTL) and moves a job only on the check after the one that
+      // marked it: with the default 30 s, a dead worker's job stays active for up to a minute.
+      const env = {
+        ...database.env(), ...LOOSE, SMTP_URL: sink.url, MAIL_FROM: 'Tickets <t@venue.example>',
+        QUEUE_LOCK_DURATION_MS: '500', QUEUE_STALLED_INTERVAL_MS: '300', MONITORING_STALLED_MAX: '1',
+      };
       const dying = await start({ redisPrefix: prefix, env });
       const held = sink.holdNextAnswer();
       const tenant = newTenant();
-      await submitOk(dying, tenant.user, 'email-send', { to: 'fan@venue.example', subject: 'Doors', body: 'Doors open at 7' });
+      const job = await submitOk(dying, tenant.user, 'email-send', { to: 'fan@venue.example', subject: 'Doors', body: 'Doors open at 7' });
       await held.arrived();
       await crashWorkers(dying);
       // An API-only process on the same Redis: it runs no workers, so nothing takes the job over yet.
@@ -162,11 +168,21 @@ describe('Monitoring checks and alerts, from real queue states', () => {
       const [alert] = await ofCondition(observer, 'stalled:communication');
       expect(alert).toMatchObject({ severity: 'warning', details: { stalled: 1, threshold: 1 } });
       expect((await check(observer)).raised).toEqual([]);
+      const communication = observer.app.get(QueueRegistry).get('communication');
+      expect(await (await communication.getJob(job.id))!.getState()).toBe('active');
+
+      // The dead worker's send gets its answer; a worker that starts now moves the job out of active.
       held.release();
+      await start({ redisPrefix: prefix, env });
+      await waitFor(async () => ((await communication.getJob(job.id))?.finishedOn ? true : undefined), 30_000, 'the stalled job to be taken over and finished');
+      expect(await communication.getActiveCount()).toBe(0);
+      expect(await check(observer)).toMatchObject({ firing: [], resolved: ['stalled:communication'] });
+      const [history] = await observer.app.get(DataSource).query(`SELECT resolved_at FROM alert_history WHERE id = $1`, [alert.id]);
+      expect(history.resolved_at).not.toBeNull();
     } finally {
       await sink.stop();
     }
-  });
+  }, 90_000);
 
   describe('with Twilio on loopback', () => {
     const twilio = new TwilioFake();

@@ -1,8 +1,9 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { QUEUE_NAMES, QueueName } from '../../job-definitions/queue-names';
 import { JOB_ORIGINS, JobOrigin } from '../../job-definitions/job-envelope';
 import { JOB_STATUSES, JobStatus } from '../../job-definitions/job-status';
 import { JOB_TYPE_NAMES, JobType } from '../../job-definitions/job-types';
+import { REDACTED } from '../../job-definitions/personal-data';
 
 export class JobSummary {
   @ApiProperty({
@@ -38,17 +39,31 @@ export class JobErrorView {
 }
 
 export class JobView extends JobSummary {
+  @ApiProperty({ format: 'uuid', description: 'The tenant the job belongs to (a platform operator\'s queue listing shows every tenant\'s)' })
+  tenantId: string;
+
   @ApiProperty({ description: 'Attempts made so far' })
   attempts: number;
 
   @ApiProperty({ minimum: 0, maximum: 100 })
   progress: number;
 
-  @ApiProperty({ type: 'object', additionalProperties: true })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: `The payload. In a platform operator's view of another tenant's job, its personal-data fields hold "${REDACTED}" (see \`redactedFields\`) unless \`includePersonalData=true\` was asked for`,
+  })
   data: Record<string, unknown>;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'What the handler returned, once completed' })
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'What the handler returned, once completed (redacted like `data`)' })
   result: unknown;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['data.customerEmail', 'data.paymentMethodId'],
+    description: `Only in a platform operator's view of another tenant's job without \`includePersonalData=true\`: the fields of \`data\` and \`result\` whose value was replaced by "${REDACTED}" (e-mail addresses, phone numbers, message texts, payment methods, customers, recipients' wallets, free text). Absent when nothing was redacted`,
+  })
+  redactedFields?: string[];
 
   @ApiProperty({ type: JobErrorView, nullable: true })
   error: JobErrorView | null;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { JOB_STATUSES, JobStatus } from '../../job-definitions/job-status';
 import { QUEUE_NAMES, QueueName } from '../../job-definitions/queue-names';
 
@@ -35,6 +35,19 @@ export class QueueJobsQuery {
   @ApiPropertyOptional({ minimum: 0, default: 0 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000)
   offset: number = 0;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description:
+      "A platform operator's listing shows every tenant's jobs; other tenants' personal data (e-mail addresses, phone numbers, " +
+      'message texts, payment methods, customers, recipients\' wallets, free text) is replaced by "[redacted]" and named in ' +
+      "each job's `redactedFields`. `true` shows it; such a read is audited. No effect on the caller's own tenant's jobs",
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  includePersonalData: boolean = false;
 }
 
 export class ClearQueueResult {
