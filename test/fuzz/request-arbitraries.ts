@@ -174,9 +174,12 @@ function headerValues(route: FuzzRoute): fc.Arbitrary<Record<string, string>> {
   }, { requiredKeys: [] }).map((headers) => Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)) as Record<string, string>);
 }
 
-export function caseArbitrary(world: World, routes: FuzzRoute[], principals: fc.Arbitrary<Principal>): fc.Arbitrary<FuzzCase> {
+/** Who sends a request to a route: one arbitrary for all, or one chosen per route. */
+export type PrincipalsOf = fc.Arbitrary<Principal> | ((route: FuzzRoute) => fc.Arbitrary<Principal>);
+
+export function caseArbitrary(world: World, routes: FuzzRoute[], principals: PrincipalsOf): fc.Arbitrary<FuzzCase> {
   return fc.constantFrom(...routes).chain((route) => fc.record({
-    principal: principals,
+    principal: typeof principals === 'function' ? principals(route) : principals,
     pathValues: fc.record(Object.fromEntries(route.pathParams.map((name) => [name, pathValue(world, route, name)]))) as fc.Arbitrary<Record<string, string>>,
     query: queryString(route),
     body: bodyOf(route, world),
