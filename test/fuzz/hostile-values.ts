@@ -20,14 +20,23 @@ export const ODD_DATES = [
   '2026-01-31T12:00Z', '2026-01', '2026', '1e13', '-1', '1700000000000', 'yesterday', '2026-01-31 12:00:00', '2026-01-31T12:00:00\u0000Z',
 ];
 
-const controlCharacter = fc.integer({ min: 0, max: 0x1f }).map((code) => String.fromCharCode(code));
+const controlCharacter = fc.oneof(
+  fc.constant('\u0000'),
+  fc.integer({ min: 0, max: 0x1f }).map((code) => String.fromCharCode(code)),
+  fc.constantFrom('\u007f', '\u0085', '\u2028', '\u2029', '\ud800'),
+);
+
+/** The value with a control character (often NUL) put somewhere into it. */
+export function tainted(value: string): fc.Arbitrary<string> {
+  return fc.tuple(fc.nat({ max: value.length }), controlCharacter).map(([at, character]) => `${value.slice(0, at)}${character}${value.slice(at)}`);
+}
 
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...NASTY_STRINGS) },
   { weight: 2, arbitrary: fc.constantFrom(...ODD_DATES) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 24 }) },
   { weight: 1, arbitrary: fc.string({ unit: controlCharacter, minLength: 1, maxLength: 6 }) },
-  { weight: 1, arbitrary: fc.tuple(fc.string({ maxLength: 8 }), controlCharacter, fc.string({ maxLength: 8 })).map((parts) => parts.join('')) },
+  { weight: 3, arbitrary: fc.tuple(fc.string({ maxLength: 8 }), controlCharacter, fc.string({ maxLength: 8 })).map((parts) => parts.join('')) },
   { weight: 1, arbitrary: fc.uuid() },
   { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
 );

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { VALID_PAYLOADS } from '../support/payloads';
 import type { FuzzRequest } from './http-client';
-import { hostileKey, hostileString, hostileValue, ODD_DATES, rawBodies } from './hostile-values';
+import { hostileKey, hostileString, hostileValue, ODD_DATES, rawBodies, tainted } from './hostile-values';
 import type { Principal } from './principals';
 import type { FuzzRoute } from './routes';
 import { WEBHOOK_URL, type TenantIds, type World } from './world';
@@ -56,8 +56,18 @@ function pathsOf(value: unknown, prefix: Path = []): Path[] {
   return [prefix, ...entries.flatMap(([key, item]) => pathsOf(item, [...prefix, key]))];
 }
 
-/** Replaces, removes or adds (with a hostile key) the value at one place of a copy of the body. */
-function mutate(body: unknown, path: Path, action: 'replace' | 'delete' | 'add', key: string, value: unknown): unknown {
+type Action = 'replace' | 'delete' | 'add' | 'taint';
+
+function valueAt(body: unknown, path: Path): unknown {
+  return path.reduce<unknown>((value, step) => (value as Record<string | number, unknown>)[step], body);
+}
+
+/**
+ * Replaces, removes, taints (`taint`: the value given is the old one with a control character
+ * in it) or adds under a hostile key the value at one place of a copy of the body.
+ */
+function mutate(body: unknown, path: Path, action: Action, key: string, value: unknown): unknown {
+  if (action === 'taint') action = 'replace';
   if (path.length === 0) return action === 'replace' ? value : body;
   const copy = structuredClone(body) as Record<string | number, unknown>;
   let parent: Record<string | number, unknown> = copy;
@@ -75,9 +85,17 @@ function mutatedBody(route: FuzzRoute, world: World): fc.Arbitrary<unknown> {
   return baseBody(route, world).chain((body) => {
     const paths = pathsOf(body);
     const mutation = fc.record({
-      path: fc.constantFrom(...paths), action: fc.constantFrom('replace' as const, 'delete' as const, 'add' as const), key: hostileKey, value: hostileValue,
+      path: fc.constantFrom(...paths), action: fc.constantFrom<Action>('replace', 'delete', 'add', 'taint', 'taint'), key: hostileKey, value: hostileValue,
+    }).chain((picked) => {
+      const old = valueAt(body, picked.path);
+      if (picked.action !== 'taint') return fc.constant(picked);
+      const text = typeof old === 'string' ? old : JSON.stringify(old) ?? '';
+      return tainted(text).map((value) => ({ ...picked, value: typeof old === 'string' || old === null || typeof old !== 'object' ? value : old }));
     });
-    return fc.array(mutation, { minLength: 0, maxLength: 3 }).map((mutations) =>
+    return fc.oneof(
+      { weight: 1, arbitrary: fc.constant([] as { path: Path; action: Action; key: string; value: unknown }[]) },
+      { weight: 5, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }) },
+    ).map((mutations) =>
       mutations.reduce((current, { path, action, key, value }) => {
         try {
           return mutate(current, path, action, key, value);
@@ -129,7 +147,7 @@ function plausibleQueryValue(name: string): fc.Arbitrary<string> {
 const EXTRA_QUERIES = ['__proto__[polluted]', 'constructor[prototype][polluted]', 'includePersonalData', 'tenantId', 'limit[]', 'from[$gt]'];
 
 function queryString(route: FuzzRoute): fc.Arbitrary<string> {
-  const one = (name: string) => fc.oneof(plausibleQueryValue(name), hostileString).map((value) => [name, value] as const);
+  const one = (name: string) => fc.oneof(plausibleQueryValue(name), hostileString, plausibleQueryValue(name).chain(tainted)).map((value) => [name, value] as const);
   const declared = route.queryParams.map((name) => fc.option(fc.array(one(name), { minLength: 1, maxLength: 2 }), { nil: undefined, freq: 2 }));
   const extra = fc.option(fc.tuple(fc.constantFrom(...EXTRA_QUERIES), fc.oneof(fc.constant('true'), hostileString)), { nil: undefined, freq: 3 });
   return fc.tuple(fc.tuple(...declared), extra).map(([lists, added]) => {
