@@ -3,7 +3,6 @@ import { PermanentJobError } from '../job-definitions/job-errors';
 import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
 import type { RefundProcessPayload } from '../job-definitions/payloads/money.payloads';
 import { PaymentGateway, RefundOutcome } from './payment.gateway';
-import { providerIdempotencyKey } from './provider-idempotency-key';
 
 export const REFUND_STEP = 'refund_created';
 
@@ -25,7 +24,7 @@ export class RefundHandler implements JobHandler<'refund-process', RefundOutcome
           reason: payload.reason,
           metadata: { orderId: payload.orderId, tenantId: context.tenantId, jobId: context.jobId },
         },
-        providerIdempotencyKey(context, REFUND_STEP),
+        context.providerKey(REFUND_STEP),
       ),
     );
     if (outcome.status === 'failed' || outcome.status === 'canceled') {

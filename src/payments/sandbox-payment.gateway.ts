@@ -1,3 +1,4 @@
+import type { ProviderKey } from '../job-definitions/provider-key';
 import { sandboxId } from '../common/sandbox/sandbox-ids';
 import { PermanentJobError } from '../job-definitions/job-errors';
 import {
@@ -35,7 +36,7 @@ export class SandboxPaymentGateway extends PaymentGateway {
     super();
   }
 
-  async createPaymentIntent(request: CreatePaymentIntent, idempotencyKey: string): Promise<PaymentIntentOutcome> {
+  async createPaymentIntent(request: CreatePaymentIntent, idempotencyKey: ProviderKey): Promise<PaymentIntentOutcome> {
     const paymentIntentId = sandboxId('pi_sandbox_', idempotencyKey);
     const known = this.intents.get(paymentIntentId);
     if (known) return { ...known.outcome };
@@ -75,7 +76,7 @@ export class SandboxPaymentGateway extends PaymentGateway {
     return { ...intent.outcome };
   }
 
-  async createRefund(request: CreateRefund, idempotencyKey: string): Promise<RefundOutcome> {
+  async createRefund(request: CreateRefund, idempotencyKey: ProviderKey): Promise<RefundOutcome> {
     const intent = this.intents.get(request.paymentIntentId);
     let amount = request.amount ?? null;
     if (intent) {
@@ -93,7 +94,7 @@ export class SandboxPaymentGateway extends PaymentGateway {
     return { refundId, status: 'succeeded', amount: null };
   }
 
-  async createCustomer(_request: CreateCustomer, idempotencyKey: string): Promise<CustomerOutcome> {
+  async createCustomer(_request: CreateCustomer, idempotencyKey: ProviderKey): Promise<CustomerOutcome> {
     return { customerId: sandboxId('cus_sandbox_', idempotencyKey) };
   }
 

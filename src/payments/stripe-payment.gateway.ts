@@ -1,3 +1,4 @@
+import type { ProviderKey } from '../job-definitions/provider-key';
 import Stripe from 'stripe';
 import type { ProviderEnvironment } from '../config/providers.config';
 import {
@@ -48,7 +49,7 @@ export class StripePaymentGateway extends PaymentGateway {
     this.webhookSecret = settings.STRIPE_WEBHOOK_SECRET;
   }
 
-  async createPaymentIntent(request: CreatePaymentIntent, idempotencyKey: string): Promise<PaymentIntentOutcome> {
+  async createPaymentIntent(request: CreatePaymentIntent, idempotencyKey: ProviderKey): Promise<PaymentIntentOutcome> {
     return this.call(async () => {
       const intent = await this.stripe.paymentIntents.create(
         {
@@ -71,15 +72,15 @@ export class StripePaymentGateway extends PaymentGateway {
     return this.call(async () => intentOutcome(await this.stripe.paymentIntents.retrieve(paymentIntentId)));
   }
 
-  async confirmPaymentIntent(paymentIntentId: string, idempotencyKey: string): Promise<PaymentIntentOutcome> {
+  async confirmPaymentIntent(paymentIntentId: string, idempotencyKey: ProviderKey): Promise<PaymentIntentOutcome> {
     return this.call(async () => intentOutcome(await this.stripe.paymentIntents.confirm(paymentIntentId, {}, { idempotencyKey })));
   }
 
-  async cancelPaymentIntent(paymentIntentId: string, idempotencyKey: string): Promise<PaymentIntentOutcome> {
+  async cancelPaymentIntent(paymentIntentId: string, idempotencyKey: ProviderKey): Promise<PaymentIntentOutcome> {
     return this.call(async () => intentOutcome(await this.stripe.paymentIntents.cancel(paymentIntentId, {}, { idempotencyKey })));
   }
 
-  async createRefund(request: CreateRefund, idempotencyKey: string): Promise<RefundOutcome> {
+  async createRefund(request: CreateRefund, idempotencyKey: ProviderKey): Promise<RefundOutcome> {
     return this.call(async () => {
       const refund = await this.stripe.refunds.create(
         { payment_intent: request.paymentIntentId, amount: request.amount, reason: request.reason, metadata: request.metadata },
@@ -93,7 +94,7 @@ export class StripePaymentGateway extends PaymentGateway {
     return this.call(async () => refundOutcome(await this.stripe.refunds.retrieve(refundId)));
   }
 
-  async createCustomer(request: CreateCustomer, idempotencyKey: string): Promise<CustomerOutcome> {
+  async createCustomer(request: CreateCustomer, idempotencyKey: ProviderKey): Promise<CustomerOutcome> {
     return this.call(async () => {
       const customer = await this.stripe.customers.create(
         { email: request.email, name: request.name, metadata: request.metadata },
@@ -103,7 +104,7 @@ export class StripePaymentGateway extends PaymentGateway {
     });
   }
 
-  async attachPaymentMethod(paymentMethodId: string, customerId: string, idempotencyKey: string): Promise<PaymentMethodOutcome> {
+  async attachPaymentMethod(paymentMethodId: string, customerId: string, idempotencyKey: ProviderKey): Promise<PaymentMethodOutcome> {
     return this.call(async () => {
       const method = await this.stripe.paymentMethods.attach(paymentMethodId, { customer: customerId }, { idempotencyKey });
       const customer = typeof method.customer === 'string' ? method.customer : (method.customer?.id ?? customerId);

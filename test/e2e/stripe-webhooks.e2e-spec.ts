@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import type { JobContext } from '../../src/job-definitions/job-handler';
+import { providerKeyFor } from '../../src/job-definitions/provider-key';
 import { StripeEventHandler } from '../../src/payments/stripe-event.handler';
 import { StripeEvents } from '../../src/payments/stripe-events';
 import { appsClosedAfterEach } from '../support/app-lifecycle';
@@ -310,8 +311,10 @@ describe('POST /webhooks/stripe without an endpoint secret', () => {
 
 /** What the runner would hand the handler; the handler reads only the tenant. */
 function handlerContext(tenant: Tenant): JobContext {
+  const jobId = randomUUID();
   return {
-    jobId: randomUUID(), tenantId: tenant.tenantId, attempt: 1, maxAttempts: 1, idempotencyKey: randomUUID(),
+    jobId, tenantId: tenant.tenantId, attempt: 1, maxAttempts: 1,
+    providerKey: (step) => providerKeyFor({ tenantId: tenant.tenantId, jobId }, step),
     reportProgress: async () => undefined,
     step: (_name, work) => work(),
     enqueue: async () => undefined,
