@@ -23,6 +23,17 @@ export interface PaymentIntentOutcome {
   nextActionType?: string;
 }
 
+/** A payment intent as a refund needs it: whose it is, and what is left of it. */
+export interface RefundablePayment {
+  paymentIntentId: string;
+  status: PaymentIntentStatus;
+  /** Minor units Stripe received for the intent, and how much of it has been refunded. */
+  amountReceived: number;
+  amountRefunded: number;
+  /** `metadata.tenantId`, written by the payment handler; absent on an intent made elsewhere. */
+  tenantId?: string;
+}
+
 export interface CreateRefund {
   paymentIntentId: string;
   /** Minor units; the whole remaining amount when absent. */
@@ -94,6 +105,8 @@ export abstract class PaymentGateway {
   abstract confirmPaymentIntent(paymentIntentId: string, idempotencyKey: ProviderKey): Promise<PaymentIntentOutcome>;
   abstract cancelPaymentIntent(paymentIntentId: string, idempotencyKey: ProviderKey): Promise<PaymentIntentOutcome>;
   abstract createRefund(request: CreateRefund, idempotencyKey: ProviderKey): Promise<RefundOutcome>;
+  /** The intent with its latest charge: received and refunded amounts, and the tenant its metadata names. */
+  abstract getRefundablePayment(paymentIntentId: string): Promise<RefundablePayment>;
   abstract getRefund(refundId: string): Promise<RefundOutcome>;
   abstract createCustomer(request: CreateCustomer, idempotencyKey: ProviderKey): Promise<CustomerOutcome>;
   abstract attachPaymentMethod(paymentMethodId: string, customerId: string, idempotencyKey: ProviderKey): Promise<PaymentMethodOutcome>;

@@ -3,7 +3,7 @@ import { sandboxId } from '../common/sandbox/sandbox-ids';
 import { PermanentJobError } from '../job-definitions/job-errors';
 import {
   CreateCustomer, CreatePaymentIntent, CreateRefund, CustomerOutcome, PaymentGateway, PaymentIntentOutcome,
-  PaymentMethodOutcome, RefundOutcome, StripeWebhookEvent, WebhookSignatureError,
+  PaymentMethodOutcome, RefundablePayment, RefundOutcome, StripeWebhookEvent, WebhookSignatureError,
 } from './payment.gateway';
 import { verifyStripeSignature } from './stripe-signature';
 
@@ -21,6 +21,7 @@ interface SandboxIntent {
   outcome: PaymentIntentOutcome;
   paymentMethodId: string;
   refunded: number;
+  tenantId?: string;
 }
 
 /**
@@ -41,7 +42,7 @@ export class SandboxPaymentGateway extends PaymentGateway {
     const known = this.intents.get(paymentIntentId);
     if (known) return { ...known.outcome };
     const outcome: PaymentIntentOutcome = { paymentIntentId, status: 'requires_confirmation', amount: request.amount, currency: request.currency };
-    this.intents.set(paymentIntentId, { outcome, paymentMethodId: request.paymentMethodId, refunded: 0 });
+    this.intents.set(paymentIntentId, { outcome, paymentMethodId: request.paymentMethodId, refunded: 0, tenantId: request.metadata?.tenantId });
     return { ...outcome };
   }
 
@@ -88,6 +89,17 @@ export class SandboxPaymentGateway extends PaymentGateway {
       intent.refunded += amount;
     }
     return { refundId: sandboxId('re_sandbox_', idempotencyKey), status: 'succeeded', amount };
+  }
+
+  async getRefundablePayment(paymentIntentId: string): Promise<RefundablePayment> {
+    const { outcome, refunded, tenantId } = this.intent(paymentIntentId);
+    return {
+      paymentIntentId,
+      status: outcome.status,
+      amountReceived: outcome.status === 'succeeded' ? outcome.amount : 0,
+      amountRefunded: refunded,
+      ...(tenantId ? { tenantId } : {}),
+    };
   }
 
   async getRefund(refundId: string): Promise<RefundOutcome> {

@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import type { ProviderEnvironment } from '../config/providers.config';
 import {
   CreateCustomer, CreatePaymentIntent, CreateRefund, CustomerOutcome, PaymentGateway, PaymentIntentOutcome,
-  PaymentIntentStatus, PaymentMethodOutcome, RefundOutcome, StripeWebhookEvent,
+  PaymentIntentStatus, PaymentMethodOutcome, RefundablePayment, RefundOutcome, StripeWebhookEvent,
 } from './payment.gateway';
 import { verifyStripeSignature } from './stripe-signature';
 import { mapStripeError, withoutSecrets } from './stripe-errors';
@@ -87,6 +87,21 @@ export class StripePaymentGateway extends PaymentGateway {
         { idempotencyKey },
       );
       return refundOutcome(refund);
+    });
+  }
+
+  async getRefundablePayment(paymentIntentId: string): Promise<RefundablePayment> {
+    return this.call(async () => {
+      const intent = await this.stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] });
+      const charge = typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
+      const tenantId = intent.metadata?.tenantId;
+      return {
+        paymentIntentId: intent.id,
+        status: intent.status as PaymentIntentStatus,
+        amountReceived: intent.amount_received ?? 0,
+        amountRefunded: charge?.amount_refunded ?? 0,
+        ...(tenantId ? { tenantId } : {}),
+      };
     });
   }
 

@@ -241,8 +241,8 @@ describe('POST /webhooks/stripe', () => {
       expect(await settled(unrecorded.id)).toMatchObject({ outcome: 'unrecorded', job_id: paid.jobId });
       expect(await alertsOf(tenant)).toEqual([expect.objectContaining({ severity: 'warning', kind: 'payment.refund_unrecorded' })]);
 
-      const refund = await submitOk(test, tenant.user, 'refund-process', { paymentIntentId: paid.paymentIntentId, orderId: 'ord_1', amount: 1000 });
-      expect(await waitForJobToFinish(test, tenant.user, refund.id)).toMatchObject({ status: 'completed' });
+      const refund = await submitOk(test, tenant.venueAdmin, 'refund-process', { paymentIntentId: paid.paymentIntentId, orderId: 'ord_1', amount: 1000 });
+      expect(await waitForJobToFinish(test, tenant.venueAdmin, refund.id)).toMatchObject({ status: 'completed' });
       const recorded = stripeEvent('charge.refunded', refundedCharge(paid.paymentIntentId, ourMetadata(tenant, paid.jobId), 1000));
       await send(test, recorded).expect(200);
       expect(await settled(recorded.id)).toMatchObject({ outcome: 'matched', outcome_detail: expect.stringContaining(refund.id) });
