@@ -35,4 +35,15 @@ describe('the payment gateway of each Stripe mode', () => {
     expect(await sandbox.createRefund({ paymentIntentId: paid.paymentIntentId, amount: 60 }, key('r1'))).toMatchObject({ amount: 60 });
     await expect(sandbox.createRefund({ paymentIntentId: paid.paymentIntentId, amount: 41 }, key('r2'))).rejects.toMatchObject({ code: 'amount_too_large', permanent: true });
   });
+
+  it('the sandbox answers whose an intent is and what is left of it, and knows no intent it did not create', async () => {
+    const sandbox = new SandboxPaymentGateway();
+    const paid = await sandbox.createPaymentIntent({ amount: 100, currency: 'usd', paymentMethodId: 'pm_card_visa', metadata: { tenantId: 'tenant-a' } }, key('p'));
+    await sandbox.confirmPaymentIntent(paid.paymentIntentId);
+    await sandbox.createRefund({ paymentIntentId: paid.paymentIntentId, amount: 30 }, key('r'));
+    expect(await sandbox.getRefundablePayment(paid.paymentIntentId)).toEqual({
+      paymentIntentId: paid.paymentIntentId, status: 'succeeded', amountReceived: 100, amountRefunded: 30, tenantId: 'tenant-a',
+    });
+    await expect(sandbox.getRefundablePayment('pi_elsewhere')).rejects.toMatchObject({ code: 'resource_missing', permanent: true });
+  });
 });
