@@ -1,7 +1,7 @@
-import type { ProviderKey } from '../job-definitions/provider-key';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { sandboxId } from '../common/sandbox/sandbox-ids';
 import { EmailGateway, OutgoingEmail, SmsGateway } from './notification.gateways';
+import type { ProviderKey } from '../job-definitions/provider-key';
 
 @Injectable()
 export class SandboxEmailGateway extends EmailGateway implements OnModuleInit {

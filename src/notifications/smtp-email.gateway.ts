@@ -1,9 +1,9 @@
-import type { ProviderKey } from '../job-definitions/provider-key';
 import { MailerService } from '@nestjs-modules/mailer';
 import { Logger, OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { JobError, PermanentJobError, TransientJobError } from '../job-definitions/job-errors';
 import { EmailGateway, OutgoingEmail } from './notification.gateways';
+import type { ProviderKey } from '../job-definitions/provider-key';
 
 /** What nodemailer puts on its errors (its own codes, and the SMTP reply when there was one). */
 interface SmtpFailure {

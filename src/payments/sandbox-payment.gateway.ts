@@ -1,4 +1,3 @@
-import type { ProviderKey } from '../job-definitions/provider-key';
 import { sandboxId } from '../common/sandbox/sandbox-ids';
 import { PermanentJobError } from '../job-definitions/job-errors';
 import {
@@ -6,6 +5,7 @@ import {
   PaymentMethodOutcome, RefundablePayment, RefundOutcome, StripeWebhookEvent, WebhookSignatureError,
 } from './payment.gateway';
 import { verifyStripeSignature } from './stripe-signature';
+import type { ProviderKey } from '../job-definitions/provider-key';
 
 /** Stripe's test payment methods that decline, with the decline code Stripe reports. */
 const DECLINING_PAYMENT_METHODS: Record<string, string> = {

@@ -1,4 +1,3 @@
-import type { ProviderKey } from '../job-definitions/provider-key';
 import Stripe from 'stripe';
 import type { ProviderEnvironment } from '../config/providers.config';
 import {
@@ -7,6 +6,7 @@ import {
 } from './payment.gateway';
 import { verifyStripeSignature } from './stripe-signature';
 import { mapStripeError, withoutSecrets } from './stripe-errors';
+import type { ProviderKey } from '../job-definitions/provider-key';
 
 /**
  * The API version this service was written and tested against: the one stripe@23 ships with.
