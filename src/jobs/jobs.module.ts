@@ -13,6 +13,7 @@ import { JobRunner } from './job-runner';
 import { JobWorkers } from './job-workers';
 import { JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
+import { RefundAdmission } from './refund-admission';
 import { LeaseKeeper } from './lease-keeper';
 import { ProviderGuard } from './provider-guard';
 import { FollowUps } from './follow-ups';
@@ -25,6 +26,7 @@ import { SystemSubmissions } from './system-submissions';
   controllers: [JobsController],
   providers: [
     JobsService,
+    RefundAdmission,
     JobEnqueuer,
     JobRunner,
     JobHandlerRegistry,

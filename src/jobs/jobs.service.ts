@@ -17,6 +17,8 @@ import { retryOptionsFor } from './job-options';
 import { traceparentForNewJob } from './job-tracing';
 import { BULL_PRIORITY } from '../job-definitions/job-status';
 import { duplicateKeyProblems, validatePayload } from './job-submissions';
+import { RefundAdmission } from './refund-admission';
+import { fieldsOfJob, refuseUnlessAllowed, submissionRefusals } from './submission-authorization';
 import { isPersistedQueue, JOB_TYPES, JobType } from '../job-definitions/job-types';
 import { viewOfBullJob, viewOfRecord } from './job-view.mapper';
 import { maySeeJobOfTenant } from './job-visibility';
@@ -45,11 +47,14 @@ export class JobsService {
     private readonly enqueuer: JobEnqueuer,
     private readonly cache: ServiceCache,
     private readonly tenantJobs: TenantJobIndex,
+    private readonly refunds: RefundAdmission,
   ) {}
 
   async submit(user: AuthUser, request: SubmitJobRequest): Promise<Submission> {
+    refuseUnlessAllowed(submissionRefusals(user.roles, askedBy(request), fieldsOfJob()));
     const { payload, problems } = await validatePayload(request, 'data');
     if (problems.length) throw new ValidationFailedException(problems);
+    await this.refunds.check(user.tenantId, [{ request, payload, dataField: 'data' }]);
     const planned = this.enqueuer.plan(submitterOf(user), request, payload, 'options.idempotencyKey');
     const [outcome] = await this.enqueuer.enqueue(user.tenantId, [planned]);
     return this.toSubmission(user, outcome, planned.keyField);
@@ -57,9 +62,11 @@ export class JobsService {
 
   /** All or nothing: one bad item rejects the batch, naming each bad item by index and field. */
   async submitBatch(user: AuthUser, requests: SubmitJobRequest[]): Promise<Submission[]> {
+    refuseUnlessAllowed(requests.flatMap((request, index) => submissionRefusals(user.roles, askedBy(request), fieldsOfJob(`jobs.${index}.`))));
     const validated = await Promise.all(requests.map((request, index) => validatePayload(request, `jobs.${index}.data`)));
     const problems = [...validated.flatMap((item) => item.problems), ...duplicateKeyProblems(requests)];
     if (problems.length) throw new ValidationFailedException(problems);
+    await this.refunds.check(user.tenantId, requests.map((request, index) => ({ request, payload: validated[index].payload, dataField: `jobs.${index}.data` })));
     const planned = requests.map((request, index) =>
       this.enqueuer.plan(submitterOf(user), request, validated[index].payload, `jobs.${index}.options.idempotencyKey`),
     );
@@ -220,4 +227,8 @@ export class JobsService {
 
 function submitterOf(user: AuthUser): Submitter {
   return { tenantId: user.tenantId, userId: user.userId, origin: 'api' };
+}
+
+function askedBy(request: SubmitJobRequest) {
+  return { type: request.type, data: request.data, priority: request.options?.priority };
 }

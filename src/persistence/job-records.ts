@@ -98,6 +98,16 @@ export class JobRecords {
     );
   }
 
+  /** The tenant's completed payment job whose result is this payment intent: what a refund may name. */
+  findCompletedPaymentOfIntent(tenantId: string, paymentIntentId: string): Promise<JobRecord | null> {
+    return this.scope.run(tenantId, (manager) =>
+      manager.getRepository(JobRecord).createQueryBuilder('job')
+        .where(`job.type = 'payment-process' AND job.status = 'completed' AND job.result->>'paymentIntentId' = :paymentIntentId`, { paymentIntentId })
+        .orderBy('job.created_at', 'ASC')
+        .getOne(),
+    );
+  }
+
   /** A tenant's refund jobs of one payment intent, oldest first. */
   findRefundsOfIntent(tenantId: string, paymentIntentId: string): Promise<JobRecord[]> {
     return this.scope.run(tenantId, (manager) =>

@@ -1,4 +1,4 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 
@@ -30,6 +30,8 @@ export class TwilioFake {
   readonly sent: SentSms[] = [];
   /** Every POST to the Messages API, accepted or not. */
   readonly requests: { to: string; status: number }[] = [];
+  /** Every request as it arrived (headers and raw body): what a key sent to Twilio would show in. */
+  readonly raw: { headers: IncomingHttpHeaders; body: string }[] = [];
   private readonly failures = new Map<string, number[]>();
   private server?: Server;
 
@@ -64,6 +66,7 @@ export class TwilioFake {
       let text = '';
       request.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve(text));
     });
+    this.raw.push({ headers: request.headers, body });
     const match = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/.exec(request.url ?? '');
     if (request.method !== 'POST' || !match) return this.answer(response, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     const expected = `Basic ${Buffer.from(`${TWILIO_SID}:${TWILIO_TOKEN}`).toString('base64')}`;
