@@ -7,11 +7,21 @@ import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { ROLES } from '../src/common/auth/auth-user';
 import { validateEnvironment } from '../src/config/environment';
+import { DEVELOPMENT_SECRET_FILE } from '../src/config/auth.config';
+import { existsSync } from 'node:fs';
 
 try {
   process.loadEnvFile('.env');
 } catch {
   // No .env file: the environment alone decides.
+}
+
+// No secret configured: the one the running development server made up and wrote down.
+const hasSecret = Boolean(process.env.JWT_SECRET || process.env.JWT_SECRET_FILE);
+if (!hasSecret && existsSync(DEVELOPMENT_SECRET_FILE)) process.env.JWT_SECRET_FILE = DEVELOPMENT_SECRET_FILE;
+else if (!hasSecret) {
+  console.error(`No JWT_SECRET: start the service first (npm start writes ${DEVELOPMENT_SECRET_FILE}) or set JWT_SECRET for both.`);
+  process.exit(1);
 }
 
 const env = validateEnvironment(process.env);
@@ -28,6 +38,10 @@ const { values } = parseArgs({
     ttl: { type: 'string', default: '3600' },
   },
 });
+if (Number(values.ttl) > env.JWT_MAX_LIFETIME) {
+  console.error(`--ttl ${values.ttl} is longer than JWT_MAX_LIFETIME (${env.JWT_MAX_LIFETIME} s): the service would refuse the token.`);
+  process.exit(1);
+}
 const roles = values.roles.split(',').map((role) => role.trim());
 const unknown = roles.filter((role) => !(ROLES as readonly string[]).includes(role));
 if (unknown.length) {
@@ -40,5 +54,6 @@ const token = sign({ tenantId: values.tenant, roles }, env.JWT_SECRET, {
   subject: values.sub,
   expiresIn: Number(values.ttl),
   ...(env.JWT_ISSUER ? { issuer: env.JWT_ISSUER } : {}),
+  ...(env.JWT_AUDIENCE ? { audience: env.JWT_AUDIENCE } : {}),
 });
 console.log(token);

@@ -1,4 +1,5 @@
 import type { JobType } from '../job-definitions/job-types';
+import { AuthConfig } from './auth.config';
 import { MonitoringConfig } from './monitoring.config';
 import { ObservabilityConfig } from './observability.config';
 import { ProvidersConfig } from './providers.config';
@@ -20,7 +21,7 @@ export class AppConfig {
   readonly publicUrl: string;
   readonly database: { url: string; poolSize: number };
   readonly redis: { url: string; prefix: string };
-  readonly auth: { jwtSecret: string; issuer?: string };
+  readonly auth: AuthConfig;
   readonly bull: { lockDurationMs: number; stalledIntervalMs: number };
   readonly retryStrategies: Record<JobType, RetryStrategy>;
   readonly idempotencyTtlMs: number;
@@ -54,7 +55,7 @@ export class AppConfig {
     this.publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
     this.database = { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE };
     this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
-    this.auth = { jwtSecret: env.JWT_SECRET, issuer: env.JWT_ISSUER };
+    this.auth = new AuthConfig(env);
     this.bull = {
       lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
       stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,

@@ -2,13 +2,17 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { JwtAuthGuard, RolesGuard } from './guards';
+import { JwtKeys } from './jwt-keys';
 import { JwtStrategy } from './jwt.strategy';
+import { GeneratedSecretNotice } from './generated-secret-notice';
 
 /** Every route needs a valid token unless marked @Public(); roles are checked after. */
 @Module({
   imports: [PassportModule],
   providers: [
+    JwtKeys,
     JwtStrategy,
+    GeneratedSecretNotice,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
