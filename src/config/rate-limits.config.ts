@@ -29,6 +29,7 @@ type RateLimitEnvironment = Pick<
   | 'API_RATE_LIMIT_DEFAULT'
   | 'API_RATE_LIMIT_JOBS_SUBMIT'
   | 'API_RATE_LIMIT_ADMIN'
+  | 'API_RATE_LIMIT_REFUSED'
   | 'API_RATE_LIMIT_OVERRIDE_CACHE_MS'
 >;
 
@@ -36,7 +37,8 @@ type RateLimitEnvironment = Pick<
 export class RateLimitConfig {
   readonly breaker: BreakerSettings;
   readonly emergencyStopPollMs: number;
-  readonly api: { limits: Record<ApiRouteGroup, ApiLimit>; overrideCacheMs: number };
+  /** `refusedPerIp`: requests refused with 401 or 403, counted per client IP whoever they claim to be. */
+  readonly api: { limits: Record<ApiRouteGroup, ApiLimit>; overrideCacheMs: number; refusedPerIp: ApiLimit };
 
   constructor(env: RateLimitEnvironment) {
     this.breaker = {
@@ -54,6 +56,7 @@ export class RateLimitConfig {
         admin: { maxRequests: env.API_RATE_LIMIT_ADMIN, windowSeconds },
       },
       overrideCacheMs: env.API_RATE_LIMIT_OVERRIDE_CACHE_MS,
+      refusedPerIp: { maxRequests: env.API_RATE_LIMIT_REFUSED, windowSeconds },
     };
   }
 }

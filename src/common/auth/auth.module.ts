@@ -5,6 +5,7 @@ import { JwtAuthGuard, RolesGuard } from './guards';
 import { JwtKeys } from './jwt-keys';
 import { JwtStrategy } from './jwt.strategy';
 import { GeneratedSecretNotice } from './generated-secret-notice';
+import { RefusedRequests } from './refused-requests';
 
 /** Every route needs a valid token unless marked @Public(); roles are checked after. */
 @Module({
@@ -13,6 +14,7 @@ import { GeneratedSecretNotice } from './generated-secret-notice';
     JwtKeys,
     JwtStrategy,
     GeneratedSecretNotice,
+    RefusedRequests,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
