@@ -25,6 +25,7 @@ type RateLimitEnvironment = Pick<
   | 'BREAKER_VOLUME_THRESHOLD'
   | 'BREAKER_RESET_TIMEOUT_MS'
   | 'EMERGENCY_STOP_POLL_MS'
+  | 'EMERGENCY_STOP_ACK_TIMEOUT_MS'
   | 'API_RATE_LIMIT_WINDOW_SECONDS'
   | 'API_RATE_LIMIT_DEFAULT'
   | 'API_RATE_LIMIT_JOBS_SUBMIT'
@@ -37,6 +38,8 @@ type RateLimitEnvironment = Pick<
 export class RateLimitConfig {
   readonly breaker: BreakerSettings;
   readonly emergencyStopPollMs: number;
+  /** How long the stop route waits for every worker process to confirm before it answers `pending`. */
+  readonly emergencyStopAckTimeoutMs: number;
   /** `refusedPerIp`: requests refused with 401 or 403, counted per client IP whoever they claim to be. */
   readonly api: { limits: Record<ApiRouteGroup, ApiLimit>; overrideCacheMs: number; refusedPerIp: ApiLimit };
 
@@ -48,6 +51,7 @@ export class RateLimitConfig {
       rollingWindowMs: 10_000,
     };
     this.emergencyStopPollMs = env.EMERGENCY_STOP_POLL_MS;
+    this.emergencyStopAckTimeoutMs = env.EMERGENCY_STOP_ACK_TIMEOUT_MS;
     const windowSeconds = env.API_RATE_LIMIT_WINDOW_SECONDS;
     this.api = {
       limits: {

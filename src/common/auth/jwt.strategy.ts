@@ -31,10 +31,10 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
       },
       // Pinned: a token signed with another algorithm, or `none`, is rejected; RS256 only with a key for it.
       algorithms: keys.algorithms,
+      // exp is strict; the clock skew allowance is for iat only (userOfClaims).
       ignoreExpiration: false,
       issuer: config.auth.issuer,
       audience: config.auth.audience,
-      jsonWebTokenOptions: { clockTolerance: config.auth.clockSkewSeconds },
     });
     this.limits = config.auth;
   }
