@@ -1,4 +1,5 @@
 import type { JobType } from '../job-definitions/job-types';
+import { AuthConfig } from './auth.config';
 import { MonitoringConfig } from './monitoring.config';
 import { ObservabilityConfig } from './observability.config';
 import { ProvidersConfig } from './providers.config';
@@ -24,7 +25,7 @@ export class AppConfig {
   /** Streamed DLQ exports: the idle cut-off and how many may hold a pooled connection at once. */
   readonly dlqExport: DlqExportLimits;
   readonly redis: { url: string; prefix: string };
-  readonly auth: { jwtSecret: string; issuer?: string };
+  readonly auth: AuthConfig;
   readonly bull: { lockDurationMs: number; stalledIntervalMs: number };
   readonly retryStrategies: Record<JobType, RetryStrategy>;
   readonly idempotencyTtlMs: number;
@@ -64,7 +65,7 @@ export class AppConfig {
     };
     this.dlqExport = exportSlotsOf(env);
     this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
-    this.auth = { jwtSecret: env.JWT_SECRET, issuer: env.JWT_ISSUER };
+    this.auth = new AuthConfig(env);
     this.bull = {
       lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
       stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,

@@ -6,6 +6,7 @@ import { PersistenceModule } from '../persistence/persistence.module';
 import { QueueStoreModule } from '../queue-store/queue-store.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { CancellationFlags } from './cancellation-flags';
+import { RequeueClaims } from './requeue-claims';
 import { JobEnqueuer } from './job-enqueuer';
 import { JobHandlerRegistry } from './job-handler-registry';
 import { JobRecovery } from './job-recovery';
@@ -33,6 +34,7 @@ import { SystemSubmissions } from './system-submissions';
     JobWorkers,
     JobRecovery,
     CancellationFlags,
+    RequeueClaims,
     LeaseKeeper,
     ProviderGuard,
     FollowUps,
