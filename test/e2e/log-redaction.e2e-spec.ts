@@ -40,8 +40,8 @@ describe('Logs carry no credential and no payload value', () => {
     service = await startWorkerProcess({ APP_ROLE: 'all', PORT: String(port), LOG_FORMAT: 'json' }, async () => {
       const response = await fetch(`${base}/health/live`).catch(() => undefined);
       return response?.ok === true;
-    }, 60_000);
-  }, 90_000);
+    }, 150_000);
+  }, 180_000);
   afterAll(async () => {
     await service?.stop();
     await database?.end();
