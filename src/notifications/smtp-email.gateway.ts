@@ -2,6 +2,7 @@ import { MailerService } from '@nestjs-modules/mailer';
 import { Logger, OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { JobError, PermanentJobError, TransientJobError } from '../job-definitions/job-errors';
+import { singleLine } from './email-templates';
 import { EmailGateway, OutgoingEmail } from './notification.gateways';
 import type { ProviderKey } from '../job-definitions/provider-key';
 
@@ -73,8 +74,9 @@ export class SmtpEmailGateway extends EmailGateway implements OnModuleInit {
     try {
       const info = (await this.mailer.sendMail({
         from: this.mailFrom,
-        to: email.to,
-        subject: email.subject,
+        // A second line against header injection (the payload refuses CR/LF, templates flatten it).
+        to: email.to.replace(/[\r\n]+/g, ''),
+        subject: singleLine(email.subject),
         html: email.html,
         text: email.text,
         messageId,

@@ -11,6 +11,8 @@ export const TWILIO_ERROR_NUMBERS: Record<string, { status: number; code: number
   '+15005550001': { status: 400, code: 21211, message: "The 'To' number +15005550001 is not a valid phone number." },
   '+15005550004': { status: 400, code: 21610, message: 'Attempt to send to unsubscribed recipient' },
   '+15005550009': { status: 400, code: 21614, message: "'To' number is not a valid mobile number" },
+  // A carrier's answer passed on as it came: NUL characters, and far longer than any message should be.
+  '+15005550010': { status: 400, code: 30008, message: `Unknown error from the carrier:\u0000${'\u0000x'.repeat(40_000)}` },
 };
 
 export interface SentSms {
