@@ -6,6 +6,8 @@ import { RateLimitConfig } from './rate-limits.config';
 import { AppRole, Environment, LogFormat, NodeEnv } from './environment';
 import { resolveRetryStrategies, RetryStrategy } from './retry-strategies.config';
 import type { Schedules } from './schedules.config';
+import { ClusterNode, clusterNodes, workerConcurrency } from './scale-out.config';
+import type { QueueName } from '../job-definitions/queue-names';
 
 /** Typed, validated configuration: the one object the rest of the service reads. */
 export class AppConfig {
@@ -19,9 +21,12 @@ export class AppConfig {
   /** Where clients reach the API; the OpenAPI document's server. */
   readonly publicUrl: string;
   readonly database: { url: string; poolSize: number };
-  readonly redis: { url: string; prefix: string };
+  /** `clusterNodes`: a Redis Cluster's seed nodes (REDIS_URL then gives only credentials and TLS). */
+  readonly redis: { url: string; prefix: string; clusterNodes?: ClusterNode[] };
   readonly auth: { jwtSecret: string; issuer?: string };
   readonly bull: { lockDurationMs: number; stalledIntervalMs: number };
+  /** Jobs one worker process runs at once, per queue. */
+  readonly workerConcurrency: Record<QueueName, number>;
   readonly retryStrategies: Record<JobType, RetryStrategy>;
   readonly idempotencyTtlMs: number;
   /** How long a worker's claim on a persisted job lasts without renewal. */
@@ -53,12 +58,13 @@ export class AppConfig {
     this.swaggerEnabled = env.SWAGGER_ENABLED;
     this.publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
     this.database = { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE };
-    this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
+    this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, clusterNodes: clusterNodes(env) };
     this.auth = { jwtSecret: env.JWT_SECRET, issuer: env.JWT_ISSUER };
     this.bull = {
       lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
       stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
     };
+    this.workerConcurrency = workerConcurrency(env);
     this.retryStrategies = resolveRetryStrategies(env.RETRY_STRATEGIES);
     this.idempotencyTtlMs = env.IDEMPOTENCY_TTL_HOURS * 3600 * 1000;
     this.jobLeaseMs = env.JOB_LEASE_MS ?? env.QUEUE_LOCK_DURATION_MS;

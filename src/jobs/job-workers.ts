@@ -1,6 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { QUEUE_DEFINITIONS } from '../config/queues.config';
 import { QueueRegistry } from '../queue-store/queue-registry';
 import { JobRunner } from './job-runner';
 
@@ -21,7 +20,7 @@ export class JobWorkers implements OnApplicationBootstrap, BeforeApplicationShut
   onApplicationBootstrap(): void {
     if (!this.config.runsWorkers) return;
     for (const { name, queue } of this.queues.all()) {
-      const { concurrency } = QUEUE_DEFINITIONS[name];
+      const concurrency = this.config.workerConcurrency[name];
       queue
         .process('*', concurrency, (job) => this.runner.run(job))
         .catch((error: unknown) => this.logger.error({ err: error, queue: name }, 'Worker stopped'));
