@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import Redis from 'ioredis';
 import { hostname } from 'node:os';
 import { AppConfig } from '../config/app-config';
+import { connectRedis, RedisConnection, serviceKeyPrefix } from '../database/redis-connection';
 import { RedisClient } from '../database/redis.provider';
 import { QueueRegistry } from '../queue-store/queue-registry';
 import { RateLimitConfig } from '../config/rate-limits.config';
@@ -20,6 +20,8 @@ export interface EmergencyStopChange extends EmergencyStopState {
 }
 
 const FLAG_KEY = 'emergency-stop';
+/** On a cluster the channel is sharded, and a key: the connection's prefix completes it. */
+const SHARDED_CHANNEL = 'emergency-stop';
 /** Hash: worker process id → { paused, at }, refreshed by each worker on every poll. */
 const WORKERS_KEY = 'emergency-stop:workers';
 /** A worker that has not reported for this many polls is gone. */
@@ -38,7 +40,12 @@ export class EmergencyStop implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(EmergencyStop.name);
   private readonly channel: string;
   private readonly processId = `${hostname()}:${process.pid}`;
-  private subscriber?: Redis;
+  private subscriber?: RedisConnection;
+  /**
+   * One server: PUBLISH and SUBSCRIBE. A cluster: sharded SPUBLISH and SSUBSCRIBE on the
+   * service's slot, since a cluster's PUBLISH counts only the subscribers of the node it reached.
+   */
+  private readonly sharded: boolean;
   private poller?: NodeJS.Timeout;
   /** What this process has applied to its own workers. */
   private pausedLocally = false;
@@ -52,7 +59,8 @@ export class EmergencyStop implements OnModuleInit, OnModuleDestroy {
     private readonly redis: RedisClient,
     private readonly queues: QueueRegistry,
   ) {
-    // Channels take no key prefix, so the prefix is written out to keep deployments apart.
+    this.sharded = config.redis.clusterNodes !== undefined;
+    // PUBLISH channels take no key prefix, so the prefix is written out to keep deployments apart.
     this.channel = `${config.redis.prefix}:emergency-stop`;
   }
 
@@ -81,13 +89,20 @@ export class EmergencyStop implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     if (!this.config.runsWorkers) return;
     await this.sync();
-    this.subscriber = new Redis(this.config.redis.url, { maxRetriesPerRequest: null });
-    this.subscriber.on('message', (_channel: string, message: string) => {
+    const onMessage = (_channel: string, message: string) => {
       if (message === 'stop' || message === 'resume') void this.apply(message === 'stop');
-    });
+    };
+    if (this.sharded) {
+      const redis = this.config.redis;
+      this.subscriber = connectRedis(redis, { keyPrefix: serviceKeyPrefix(redis), maxRetriesPerRequest: null }, { shardedSubscribers: true });
+      this.subscriber.on('smessage', onMessage);
+    } else {
+      this.subscriber = connectRedis(this.config.redis, { maxRetriesPerRequest: null });
+      this.subscriber.on('message', onMessage);
+    }
     // A message missed while reconnecting is caught by the poll; re-reading on reconnect is sooner.
     this.subscriber.on('ready', () => void this.sync());
-    await this.subscriber.subscribe(this.channel);
+    await (this.sharded ? this.subscriber.ssubscribe(SHARDED_CHANNEL) : this.subscriber.subscribe(this.channel));
     this.poller = setInterval(() => void this.sync(), this.settings.emergencyStopPollMs);
     this.poller.unref();
   }
@@ -106,7 +121,7 @@ export class EmergencyStop implements OnModuleInit, OnModuleDestroy {
   }
 
   private async broadcast(signal: 'stop' | 'resume'): Promise<EmergencyStopChange> {
-    const notifiedWorkers = await this.redis.publish(this.channel, signal);
+    const notifiedWorkers = Number(await (this.sharded ? this.redis.spublish(SHARDED_CHANNEL, signal) : this.redis.publish(this.channel, signal)));
     const state = await this.getState();
     this.logger.warn({ ...state, notifiedWorkers }, signal === 'stop' ? 'Emergency stop' : 'Resumed after emergency stop');
     return { ...state, notifiedWorkers };

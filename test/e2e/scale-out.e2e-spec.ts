@@ -56,6 +56,9 @@ describe('one API process and two worker processes', () => {
   beforeAll(async () => {
     [stripe] = await Promise.all([StripeFake.start(), twilio.start()]);
     api = await startTestApp({ redisPrefix: prefix, env: { APP_ROLE: 'api', ...providerEnv() } });
+    // The providers' shared token buckets (Stripe 25/s, Twilio 10/s) would set the pace; this is about processes.
+    // Workers read them at start.
+    await api.app.get(DataSource).query(`UPDATE rate_limiters SET capacity = 5000, refill_per_second = 5000`);
     const queues = api.app.get(QueueRegistry);
     const everyQueueHasTwoWorkers = async () => {
       const counts = await Promise.all(QUEUE_NAMES.map(async (name) => (await queues.get(name).getWorkers()).length));
