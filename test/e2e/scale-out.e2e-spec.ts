@@ -72,8 +72,8 @@ describe('one API process and two worker processes', () => {
       WORKER_CONCURRENCY_BACKGROUND: String(CONCURRENCY.background),
     };
     // Both must be taking jobs before any is submitted, or the first would drain the backlog alone.
-    workers.push(...(await Promise.all([0, 1].map(() => startWorkerProcess(env, everyQueueHasTwoWorkers, 180_000)))));
-  }, 240_000);
+    workers.push(...(await Promise.all([0, 1].map(() => startWorkerProcess(env, everyQueueHasTwoWorkers, 240_000)))));
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all(workers.map((worker) => worker.stop()));
