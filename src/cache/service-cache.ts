@@ -91,7 +91,7 @@ export class ServiceCache {
    */
   private async countKeys(): Promise<number> {
     let keys = 0;
-    for (const node of primaryNodesOf(this.redis)) {
+    for (const node of await primaryNodesOf(this.redis)) {
       let cursor = '0';
       do {
         const [next, batch] = await node.scan(cursor, 'MATCH', this.keyPattern, 'COUNT', 1000);

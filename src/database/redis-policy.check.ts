@@ -26,7 +26,8 @@ export class RedisPolicyCheck implements OnModuleInit {
     let policy: string | undefined;
     try {
       // Every primary of a cluster holds its share of the jobs: each must refuse to evict.
-      const replies = await Promise.all(primaryNodesOf(this.redis).map((node) => node.config('GET', 'maxmemory-policy') as Promise<string[]>));
+      const primaries = await primaryNodesOf(this.redis);
+      const replies = await Promise.all(primaries.map((node) => node.config('GET', 'maxmemory-policy') as Promise<string[]>));
       policy = replies.map((reply) => reply[1]).find((each) => each !== 'noeviction') ?? 'noeviction';
     } catch (error) {
       // Managed Redis services often disable CONFIG; they are configured by other means.

@@ -1,5 +1,5 @@
 import { Injectable, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { ChainableCommander, Cluster, RedisCommander } from 'ioredis';
+import Redis, { ChainableCommander, Cluster, RedisCommander } from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { connectRedis, primariesOf, RedisConnection, REQUEST_CONNECTION_OPTIONS, serviceKeyPrefix } from './redis-connection';
 
@@ -28,9 +28,14 @@ export function duplicateOf(client: RedisClient, overrides: { lazyConnect?: bool
   return copy as unknown as RedisClient;
 }
 
-/** The primaries to run per-node commands (SCAN, CONFIG) on. */
-export function primaryNodesOf(client: RedisClient) {
-  return primariesOf(connectionOf(client));
+/**
+ * The primaries to run per-node commands (SCAN, CONFIG) on. A cluster client knows its nodes
+ * once it has read the slots: a command (queued until then) makes sure it has.
+ */
+export async function primaryNodesOf(client: RedisClient): Promise<Redis[]> {
+  const connection = connectionOf(client);
+  if (connection instanceof Cluster && connection.status !== 'ready') await connection.ping();
+  return primariesOf(connection);
 }
 
 export function createRedisClient(config: AppConfig): RedisClient {
