@@ -7,6 +7,7 @@ import { MONITORING_ENVIRONMENT_SCHEMA, MonitoringEnvironment } from './monitori
 import {
   DATABASE_SESSIONS_ENVIRONMENT_SCHEMA, DatabaseSessionsEnvironment, databaseSessionProblems,
 } from './database-sessions.config';
+import { SCALE_OUT_ENVIRONMENT_SCHEMA, ScaleOutEnvironment } from './scale-out.config';
 import { cronExpression, DLQ_RETENTION_CRON, IDEMPOTENCY_CLEANUP_CRON } from './schedules.config';
 import { withSecretFiles } from './secret-files';
 import { AUTH_ENVIRONMENT_SCHEMA, AuthEnvironment, authProblems } from './auth.config';
@@ -19,7 +20,8 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
 
 /** The environment after validation: every value typed and defaulted. */
 export interface Environment
-  extends ProviderEnvironment, ObservabilityEnvironment, MonitoringEnvironment, DatabaseSessionsEnvironment, AuthEnvironment {
+  extends ProviderEnvironment, ObservabilityEnvironment, MonitoringEnvironment, DatabaseSessionsEnvironment, AuthEnvironment,
+    ScaleOutEnvironment {
   NODE_ENV: NodeEnv;
   APP_ROLE: AppRole;
   PORT: number;
@@ -131,6 +133,7 @@ const schema = Joi.object<Environment>({
   ...OBSERVABILITY_ENVIRONMENT_SCHEMA,
   ...MONITORING_ENVIRONMENT_SCHEMA,
   ...DATABASE_SESSIONS_ENVIRONMENT_SCHEMA,
+  ...SCALE_OUT_ENVIRONMENT_SCHEMA,
 });
 
 export class InvalidEnvironmentError extends Error {

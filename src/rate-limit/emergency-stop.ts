@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AppConfig } from '../config/app-config';
+import { connectRedis, RedisConnection, serviceKeyPrefix } from '../database/redis-connection';
 import { RedisClient } from '../database/redis.provider';
 import { QueueRegistry } from '../queue-store/queue-registry';
 import { RateLimitConfig } from '../config/rate-limits.config';
@@ -44,6 +44,8 @@ interface WorkerReport {
 }
 
 const FLAG_KEY = 'emergency-stop';
+/** On a cluster the channel is sharded, and a key: the connection's prefix completes it. */
+const SHARDED_CHANNEL = 'emergency-stop';
 /** Hash: worker process id → { paused, at }, refreshed by each worker on every poll. */
 const WORKERS_KEY = 'emergency-stop:workers';
 /** A worker that has not reported for this many polls is gone. */
@@ -67,7 +69,12 @@ export class EmergencyStop implements OnModuleInit, OnModuleDestroy {
   private readonly channel: string;
   /** host:pid, and a suffix of its own: two apps in one process (tests) are two workers. */
   private readonly processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private subscriber?: Redis;
+  private subscriber?: RedisConnection;
+  /**
+   * One server: PUBLISH and SUBSCRIBE. A cluster: sharded SPUBLISH and SSUBSCRIBE on the
+   * service's slot, since a cluster's PUBLISH counts only the subscribers of the node it reached.
+   */
+  private readonly sharded: boolean;
   private poller?: NodeJS.Timeout;
   /** What this process has applied to its own workers. */
   private pausedLocally = false;
@@ -81,7 +88,8 @@ export class EmergencyStop implements OnModuleInit, OnModuleDestroy {
     private readonly redis: RedisClient,
     private readonly queues: QueueRegistry,
   ) {
-    // Channels take no key prefix, so the prefix is written out to keep deployments apart.
+    this.sharded = config.redis.clusterNodes !== undefined;
+    // PUBLISH channels take no key prefix, so the prefix is written out to keep deployments apart.
     this.channel = `${config.redis.prefix}:emergency-stop`;
   }
 
@@ -116,12 +124,19 @@ export class EmergencyStop implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     if (!this.config.runsWorkers) return;
     await this.sync();
-    this.subscriber = new Redis(this.config.redis.url, { maxRetriesPerRequest: null });
     // The message only wakes the process: the flag in Redis says what to apply, and which stop.
-    this.subscriber.on('message', () => void this.sync());
+    const onMessage = () => void this.sync();
+    if (this.sharded) {
+      const redis = this.config.redis;
+      this.subscriber = connectRedis(redis, { keyPrefix: serviceKeyPrefix(redis), maxRetriesPerRequest: null }, { shardedSubscribers: true });
+      this.subscriber.on('smessage', onMessage);
+    } else {
+      this.subscriber = connectRedis(this.config.redis, { maxRetriesPerRequest: null });
+      this.subscriber.on('message', onMessage);
+    }
     // A message missed while reconnecting is caught by the poll; re-reading on reconnect is sooner.
     this.subscriber.on('ready', () => void this.sync());
-    await this.subscriber.subscribe(this.channel);
+    await (this.sharded ? this.subscriber.ssubscribe(SHARDED_CHANNEL) : this.subscriber.subscribe(this.channel));
     this.poller = setInterval(() => void this.sync(), this.settings.emergencyStopPollMs);
     this.poller.unref();
   }
@@ -140,7 +155,7 @@ export class EmergencyStop implements OnModuleInit, OnModuleDestroy {
   }
 
   private async broadcast(signal: 'stop' | 'resume', confirms: (report: WorkerReport) => boolean): Promise<EmergencyStopChange> {
-    const notifiedWorkers = await this.redis.publish(this.channel, signal);
+    const notifiedWorkers = Number(await (this.sharded ? this.redis.spublish(SHARDED_CHANNEL, signal) : this.redis.publish(this.channel, signal)));
     const { acknowledged, pending } = await this.confirmations(confirms);
     const state = await this.getState();
     const change: EmergencyStopChange = {
