@@ -15,6 +15,8 @@ import { isUUID } from 'class-validator';
 import { Role, ROLES } from '../src/common/auth/auth-user';
 import { validateEnvironment } from '../src/config/environment';
 import { SERVICE_TENANT_ID } from '../src/job-definitions/job-envelope';
+import { DEVELOPMENT_SECRET_FILE } from '../src/config/auth.config';
+import { existsSync } from 'node:fs';
 
 try {
   process.loadEnvFile('.env');
@@ -25,6 +27,13 @@ try {
 function fail(message: string): never {
   console.error(message);
   process.exit(1);
+}
+
+// No secret configured: the one the running development server made up and wrote down.
+const hasSecret = Boolean(process.env.JWT_SECRET || process.env.JWT_SECRET_FILE);
+if (!hasSecret && existsSync(DEVELOPMENT_SECRET_FILE)) process.env.JWT_SECRET_FILE = DEVELOPMENT_SECRET_FILE;
+else if (!hasSecret) {
+  fail(`No JWT_SECRET: start the service first (npm start writes ${DEVELOPMENT_SECRET_FILE}) or set JWT_SECRET for both.`);
 }
 
 const env = validateEnvironment(process.env);
@@ -40,6 +49,9 @@ const { values } = parseArgs({
   },
 });
 if (values.role && values.roles) fail('Give --role or --roles, not both.');
+if (Number(values.ttl) > env.JWT_MAX_LIFETIME) {
+  fail(`--ttl ${values.ttl} is longer than JWT_MAX_LIFETIME (${env.JWT_MAX_LIFETIME} s): the service would refuse the token.`);
+}
 const roles = (values.role ?? values.roles ?? 'admin').split(',').map((role) => role.trim());
 const unknown = roles.filter((role) => !(ROLES as readonly string[]).includes(role));
 if (unknown.length) fail(`Unknown role(s): ${unknown.join(', ')}. Roles: ${ROLES.join(', ')}`);
@@ -56,6 +68,7 @@ const token = sign({ tenantId, roles: roles as Role[] }, env.JWT_SECRET, {
   subject: values.sub,
   expiresIn: ttl,
   ...(env.JWT_ISSUER ? { issuer: env.JWT_ISSUER } : {}),
+  ...(env.JWT_AUDIENCE ? { audience: env.JWT_AUDIENCE } : {}),
 });
 console.error(
   operator

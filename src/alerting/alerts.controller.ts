@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { AuthUser, isAdmin } from '../common/auth/auth-user';
 import { CurrentUser, Roles } from '../common/auth/decorators';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
+import { parseIsoTimestamp } from '../common/validation/iso-timestamp';
 import { AlertReader, AlertRecords } from '../monitoring/alert-records';
 import { AlertTest } from './alert-test';
 import { alertViewOf } from './alert-view.mapper';
@@ -32,8 +33,8 @@ export class AlertsController {
     const { items, total } = await this.records.list(readerOf(user), {
       severity: query.severity,
       acknowledged: query.acknowledged,
-      from: query.from ? new Date(query.from) : undefined,
-      to: query.to ? new Date(query.to) : undefined,
+      from: parseIsoTimestamp(query.from),
+      to: parseIsoTimestamp(query.to),
       limit: query.limit,
       offset: query.offset,
     });

@@ -1,3 +1,4 @@
+import { parseIsoTimestamp } from '../common/validation/iso-timestamp';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthUser, isAdmin } from '../common/auth/auth-user';
@@ -26,8 +27,8 @@ export class AuditController {
       actor: query.actor,
       action: query.action,
       target: query.target,
-      from: query.from ? new Date(query.from) : undefined,
-      to: query.to ? new Date(query.to) : undefined,
+      from: parseIsoTimestamp(query.from),
+      to: parseIsoTimestamp(query.to),
       limit: query.limit,
       offset: query.offset,
     });

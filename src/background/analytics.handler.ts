@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { parseIsoTimestamp } from '../common/validation/iso-timestamp';
 import { RedisClient } from '../database/redis.provider';
 import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
 import type { AnalyticsProcessPayload } from '../job-definitions/payloads/background.payloads';
@@ -13,7 +14,7 @@ export class AnalyticsHandler implements JobHandler<'analytics-process', Analyti
   constructor(private readonly redis: RedisClient) {}
 
   async execute(payload: AnalyticsProcessPayload, context: JobContext): Promise<AnalyticsResult> {
-    const day = (payload.occurredAt ? new Date(payload.occurredAt) : new Date()).toISOString().slice(0, 10);
+    const day = (parseIsoTimestamp(payload.occurredAt) ?? new Date()).toISOString().slice(0, 10);
     const key = `analytics:${context.tenantId}:${day}`;
     const [[, count]] = (await this.redis
       .multi()

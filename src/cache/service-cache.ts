@@ -2,7 +2,8 @@ import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import { AppConfig } from '../config/app-config';
-import { RedisClient } from '../database/redis.provider';
+import { serviceKeyPrefix, RedisTarget } from '../database/redis-connection';
+import { primaryNodesOf, RedisClient } from '../database/redis.provider';
 
 /** A cache read that Redis cannot answer in time is a miss: the source answers instead. */
 const CACHE_READ_TIMEOUT_MS = 250;
@@ -32,7 +33,7 @@ export class ServiceCache {
     private readonly redis: RedisClient,
     config: AppConfig,
   ) {
-    this.keyPattern = `${cacheNamespace(config.redis.prefix)}::*`;
+    this.keyPattern = `${cacheNamespace(config.redis)}::*`;
   }
 
   async getOrLoad<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
@@ -84,19 +85,25 @@ export class ServiceCache {
     this.redis.hincrby(STATS_KEY, counter, 1).catch(() => undefined);
   }
 
-  /** SCAN patterns take no key prefix, so the pattern is written out in full. */
+  /**
+   * SCAN patterns take no key prefix, so the pattern is written out in full. SCAN answers for
+   * one node: on a cluster every primary is asked (the entries share one slot, so one answers).
+   */
   private async countKeys(): Promise<number> {
-    let cursor = '0';
     let keys = 0;
-    do {
-      const [next, batch] = await this.redis.scan(cursor, 'MATCH', this.keyPattern, 'COUNT', 1000);
-      keys += batch.length;
-      cursor = next;
-    } while (cursor !== '0');
+    for (const node of await primaryNodesOf(this.redis)) {
+      let cursor = '0';
+      do {
+        const [next, batch] = await node.scan(cursor, 'MATCH', this.keyPattern, 'COUNT', 1000);
+        keys += batch.length;
+        cursor = next;
+      } while (cursor !== '0');
+    }
     return keys;
   }
 }
 
-export function cacheNamespace(redisPrefix: string): string {
-  return `${redisPrefix}:cache`;
+/** Where @keyv/redis writes the cache: under the service's key prefix (its hash tag on a cluster). */
+export function cacheNamespace(redis: RedisTarget): string {
+  return `${serviceKeyPrefix(redis)}cache`;
 }

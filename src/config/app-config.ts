@@ -1,4 +1,5 @@
 import type { JobType } from '../job-definitions/job-types';
+import { AuthConfig } from './auth.config';
 import { MonitoringConfig } from './monitoring.config';
 import { ObservabilityConfig } from './observability.config';
 import { ProvidersConfig } from './providers.config';
@@ -7,6 +8,8 @@ import { AppRole, Environment, LogFormat, NodeEnv } from './environment';
 import { resolveRetryStrategies, RetryStrategy } from './retry-strategies.config';
 import type { Schedules } from './schedules.config';
 import { DlqExportLimits, exportSlotsOf } from './database-sessions.config';
+import { ClusterNode, clusterNodes, workerConcurrency } from './scale-out.config';
+import type { QueueName } from '../job-definitions/queue-names';
 
 /** Typed, validated configuration: the one object the rest of the service reads. */
 export class AppConfig {
@@ -23,9 +26,12 @@ export class AppConfig {
   readonly database: { url: string; poolSize: number; statementTimeoutMs: number; idleInTransactionTimeoutMs: number };
   /** Streamed DLQ exports: the idle cut-off and how many may hold a pooled connection at once. */
   readonly dlqExport: DlqExportLimits;
-  readonly redis: { url: string; prefix: string };
-  readonly auth: { jwtSecret: string; issuer?: string };
+  /** `clusterNodes`: a Redis Cluster's seed nodes (REDIS_URL then gives only credentials and TLS). */
+  readonly redis: { url: string; prefix: string; clusterNodes?: ClusterNode[] };
+  readonly auth: AuthConfig;
   readonly bull: { lockDurationMs: number; stalledIntervalMs: number };
+  /** Jobs one worker process runs at once, per queue. */
+  readonly workerConcurrency: Record<QueueName, number>;
   readonly retryStrategies: Record<JobType, RetryStrategy>;
   readonly idempotencyTtlMs: number;
   /** How long a worker's claim on a persisted job lasts without renewal. */
@@ -63,12 +69,13 @@ export class AppConfig {
       idleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     };
     this.dlqExport = exportSlotsOf(env);
-    this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
-    this.auth = { jwtSecret: env.JWT_SECRET, issuer: env.JWT_ISSUER };
+    this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, clusterNodes: clusterNodes(env) };
+    this.auth = new AuthConfig(env);
     this.bull = {
       lockDurationMs: env.QUEUE_LOCK_DURATION_MS,
       stalledIntervalMs: env.QUEUE_STALLED_INTERVAL_MS,
     };
+    this.workerConcurrency = workerConcurrency(env);
     this.retryStrategies = resolveRetryStrategies(env.RETRY_STRATEGIES);
     this.idempotencyTtlMs = env.IDEMPOTENCY_TTL_HOURS * 3600 * 1000;
     this.jobLeaseMs = env.JOB_LEASE_MS ?? env.QUEUE_LOCK_DURATION_MS;

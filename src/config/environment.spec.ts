@@ -1,4 +1,5 @@
-import { DEVELOPMENT_JWT_SECRET, InvalidEnvironmentError, validateEnvironment } from './environment';
+import { GENERATED_JWT_SECRET } from './auth.config';
+import { InvalidEnvironmentError, validateEnvironment } from './environment';
 import { DLQ_RETENTION_CRON, IDEMPOTENCY_CLEANUP_CRON } from './schedules.config';
 
 /** Runs validateEnvironment and returns the error it throws (fails the test if it throws none). */
@@ -26,7 +27,7 @@ describe('validateEnvironment', () => {
       DATABASE_POOL_SIZE: 10,
       REDIS_URL: 'redis://127.0.0.1:6379',
       REDIS_PREFIX: 'queue-service',
-      JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+      JWT_SECRET: GENERATED_JWT_SECRET,
       QUEUE_LOCK_DURATION_MS: 30_000,
       QUEUE_STALLED_INTERVAL_MS: 30_000,
       SWAGGER_ENABLED: true,

@@ -7,8 +7,10 @@ import { MONITORING_ENVIRONMENT_SCHEMA, MonitoringEnvironment } from './monitori
 import {
   DATABASE_SESSIONS_ENVIRONMENT_SCHEMA, DatabaseSessionsEnvironment, databaseSessionProblems,
 } from './database-sessions.config';
+import { SCALE_OUT_ENVIRONMENT_SCHEMA, ScaleOutEnvironment } from './scale-out.config';
 import { cronExpression, DLQ_RETENTION_CRON, IDEMPOTENCY_CLEANUP_CRON } from './schedules.config';
 import { withSecretFiles } from './secret-files';
+import { AUTH_ENVIRONMENT_SCHEMA, AuthEnvironment, authProblems } from './auth.config';
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -18,7 +20,8 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
 
 /** The environment after validation: every value typed and defaulted. */
 export interface Environment
-  extends ProviderEnvironment, ObservabilityEnvironment, MonitoringEnvironment, DatabaseSessionsEnvironment {
+  extends ProviderEnvironment, ObservabilityEnvironment, MonitoringEnvironment, DatabaseSessionsEnvironment, AuthEnvironment,
+    ScaleOutEnvironment {
   NODE_ENV: NodeEnv;
   APP_ROLE: AppRole;
   PORT: number;
@@ -28,8 +31,6 @@ export interface Environment
   DATABASE_POOL_SIZE: number;
   REDIS_URL: string;
   REDIS_PREFIX: string;
-  JWT_SECRET: string;
-  JWT_ISSUER?: string;
   QUEUE_LOCK_DURATION_MS: number;
   QUEUE_STALLED_INTERVAL_MS: number;
   SWAGGER_ENABLED: boolean;
@@ -48,20 +49,16 @@ export interface Environment
   BREAKER_VOLUME_THRESHOLD: number;
   BREAKER_RESET_TIMEOUT_MS: number;
   EMERGENCY_STOP_POLL_MS: number;
+  EMERGENCY_STOP_ACK_TIMEOUT_MS: number;
   API_RATE_LIMIT_WINDOW_SECONDS: number;
   API_RATE_LIMIT_DEFAULT: number;
   API_RATE_LIMIT_JOBS_SUBMIT: number;
   API_RATE_LIMIT_ADMIN: number;
+  API_RATE_LIMIT_REFUSED: number;
   API_RATE_LIMIT_OVERRIDE_CACHE_MS: number;
   QUEUE_STATUS_CACHE_MS: number;
   DASHBOARD_SESSION_TTL_SECONDS: number;
 }
-
-/**
- * Used only outside production, so that a fresh checkout runs without a .env file.
- * Production refuses to start without a real secret.
- */
-export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-never-use-in-production';
 
 /** `auto`: readable lines in a development terminal, JSON everywhere else. */
 export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
@@ -94,12 +91,7 @@ const schema = Joi.object<Environment>({
     .pattern(/^[A-Za-z0-9_.:-]+$/)
     .max(64)
     .default('queue-service'),
-  JWT_SECRET: Joi.string().when('NODE_ENV', {
-    is: 'production',
-    then: Joi.string().min(32).required(),
-    otherwise: Joi.string().min(16).default(DEVELOPMENT_JWT_SECRET),
-  }),
-  JWT_ISSUER: Joi.string().max(200).optional(),
+  ...AUTH_ENVIRONMENT_SCHEMA,
   QUEUE_LOCK_DURATION_MS: Joi.number().integer().min(100).default(30_000),
   QUEUE_STALLED_INTERVAL_MS: Joi.number().integer().min(50).default(30_000),
   SWAGGER_ENABLED: Joi.boolean().default(true),
@@ -124,10 +116,14 @@ const schema = Joi.object<Environment>({
   BREAKER_VOLUME_THRESHOLD: count(10),
   BREAKER_RESET_TIMEOUT_MS: Joi.number().integer().min(10).default(30_000),
   EMERGENCY_STOP_POLL_MS: Joi.number().integer().min(50).default(5_000),
+  // How long POST /rate-limits/emergency-stop waits for every worker process to confirm it paused.
+  EMERGENCY_STOP_ACK_TIMEOUT_MS: Joi.number().integer().min(0).max(60_000).default(5_000),
   API_RATE_LIMIT_WINDOW_SECONDS: count(60),
   API_RATE_LIMIT_DEFAULT: count(6_000),
   API_RATE_LIMIT_JOBS_SUBMIT: count(3_000),
   API_RATE_LIMIT_ADMIN: count(1_200),
+  // Refused requests (401, 403) per client IP and window, whoever they claim to be.
+  API_RATE_LIMIT_REFUSED: count(600),
   API_RATE_LIMIT_OVERRIDE_CACHE_MS: Joi.number().integer().min(0).default(30_000),
   // Counts move with every job: short, and pause, resume and clear invalidate at once.
   QUEUE_STATUS_CACHE_MS: Joi.number().integer().min(0).max(60_000).default(2_000),
@@ -137,6 +133,7 @@ const schema = Joi.object<Environment>({
   ...OBSERVABILITY_ENVIRONMENT_SCHEMA,
   ...MONITORING_ENVIRONMENT_SCHEMA,
   ...DATABASE_SESSIONS_ENVIRONMENT_SCHEMA,
+  ...SCALE_OUT_ENVIRONMENT_SCHEMA,
 });
 
 export class InvalidEnvironmentError extends Error {
@@ -164,7 +161,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     ...fileProblems,
     ...(error?.details ?? []).map((detail) => `${detail.path.join('.')}: ${detail.message.replace(/"/g, '')}`),
   ];
-  if (!error) problems.push(...providerProblems(value), ...databaseSessionProblems(value));
+  if (!error) problems.push(...providerProblems(value), ...databaseSessionProblems(value), ...authProblems(value));
   if (problems.length) throw new InvalidEnvironmentError(problems);
   return value;
 }

@@ -2,7 +2,7 @@ import type { JobOptions } from 'bull';
 import type { QueueName } from '../job-definitions/queue-names';
 
 export interface QueueDefinition {
-  /** How many jobs one worker process runs at once on this queue. */
+  /** How many jobs one worker process runs at once on this queue, unless WORKER_CONCURRENCY_<QUEUE> says otherwise. */
   concurrency: number;
   defaultJobOptions: JobOptions;
 }

@@ -25,10 +25,12 @@ type RateLimitEnvironment = Pick<
   | 'BREAKER_VOLUME_THRESHOLD'
   | 'BREAKER_RESET_TIMEOUT_MS'
   | 'EMERGENCY_STOP_POLL_MS'
+  | 'EMERGENCY_STOP_ACK_TIMEOUT_MS'
   | 'API_RATE_LIMIT_WINDOW_SECONDS'
   | 'API_RATE_LIMIT_DEFAULT'
   | 'API_RATE_LIMIT_JOBS_SUBMIT'
   | 'API_RATE_LIMIT_ADMIN'
+  | 'API_RATE_LIMIT_REFUSED'
   | 'API_RATE_LIMIT_OVERRIDE_CACHE_MS'
 >;
 
@@ -36,7 +38,10 @@ type RateLimitEnvironment = Pick<
 export class RateLimitConfig {
   readonly breaker: BreakerSettings;
   readonly emergencyStopPollMs: number;
-  readonly api: { limits: Record<ApiRouteGroup, ApiLimit>; overrideCacheMs: number };
+  /** How long the stop route waits for every worker process to confirm before it answers `pending`. */
+  readonly emergencyStopAckTimeoutMs: number;
+  /** `refusedPerIp`: requests refused with 401 or 403, counted per client IP whoever they claim to be. */
+  readonly api: { limits: Record<ApiRouteGroup, ApiLimit>; overrideCacheMs: number; refusedPerIp: ApiLimit };
 
   constructor(env: RateLimitEnvironment) {
     this.breaker = {
@@ -46,6 +51,7 @@ export class RateLimitConfig {
       rollingWindowMs: 10_000,
     };
     this.emergencyStopPollMs = env.EMERGENCY_STOP_POLL_MS;
+    this.emergencyStopAckTimeoutMs = env.EMERGENCY_STOP_ACK_TIMEOUT_MS;
     const windowSeconds = env.API_RATE_LIMIT_WINDOW_SECONDS;
     this.api = {
       limits: {
@@ -54,6 +60,7 @@ export class RateLimitConfig {
         admin: { maxRequests: env.API_RATE_LIMIT_ADMIN, windowSeconds },
       },
       overrideCacheMs: env.API_RATE_LIMIT_OVERRIDE_CACHE_MS,
+      refusedPerIp: { maxRequests: env.API_RATE_LIMIT_REFUSED, windowSeconds },
     };
   }
 }

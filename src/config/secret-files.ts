@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 /** Variables that may instead be given as a path in `<NAME>_FILE` (Docker and Kubernetes secrets). */
 export const FILE_SECRETS = [
   'JWT_SECRET',
+  'JWT_PUBLIC_KEY',
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'SMTP_URL',

@@ -33,6 +33,9 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
+    // TypeORM's own logger prints a failed statement with its parameters (payload values): it stays off.
+    // Query errors are logged where they are caught, through the error serializer (common/logging/log-serializers.ts).
+    logging: false,
     // pg passes these to PostgreSQL at connect: every pooled session carries them.
     extra: {
       max: config.database.poolSize,

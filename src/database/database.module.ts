@@ -5,7 +5,7 @@ import { AdvisoryLocks } from './advisory-lock';
 import { dataSourceOptions } from './data-source-options';
 import { ensureDatabaseExists } from './ensure-database';
 import { RedisPolicyCheck } from './redis-policy.check';
-import { RedisClient } from './redis.provider';
+import { REDIS_CLIENT_PROVIDERS, RedisClient } from './redis.provider';
 import { TenantScope } from './tenant-scope';
 
 @Global()
@@ -22,7 +22,7 @@ import { TenantScope } from './tenant-scope';
       },
     }),
   ],
-  providers: [TenantScope, AdvisoryLocks, RedisClient, RedisPolicyCheck],
+  providers: [TenantScope, AdvisoryLocks, ...REDIS_CLIENT_PROVIDERS, RedisPolicyCheck],
   exports: [TenantScope, AdvisoryLocks, RedisClient],
 })
 export class DatabaseModule {}

@@ -1,4 +1,4 @@
-import type { RedisOptions } from 'ioredis';
+import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
 
 /** Reconnect soon after a loss, and then every second: the service is back as soon as Redis is. */
 export function reconnectDelayMs(attempt: number): number {
@@ -32,4 +32,55 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
     ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
     ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
   };
+}
+
+/** Where Redis is: one server at `url`, or a cluster seeded by `clusterNodes` (then `url` gives credentials and TLS). */
+export interface RedisTarget {
+  url: string;
+  prefix: string;
+  clusterNodes?: { host: string; port: number }[];
+}
+
+export type RedisConnection = Redis | Cluster;
+
+/**
+ * The prefix of the service's own keys (and channels). On a cluster the deployment prefix is a
+ * hash tag, `{prefix}:`, so every key the service writes lives in one slot: multi-key commands,
+ * MULTI and the Lua scripts (token bucket, throttler) never cross slots, and one SCAN of the
+ * slot's node finds them all. On one server it stays `prefix:`, the layout existing data has.
+ */
+export function serviceKeyPrefix(target: RedisTarget): string {
+  return target.clusterNodes ? `{${target.prefix}}:` : `${target.prefix}:`;
+}
+
+/**
+ * Bull's prefix for a queue. Bull's scripts touch many keys of one queue at once, so on a
+ * cluster each queue's keys share a slot through a hash tag of their own (Bull's documented
+ * pattern); the three queues land on different slots, usually different nodes.
+ */
+export function bullPrefix(target: RedisTarget, queue: string): string {
+  return target.clusterNodes ? `{${target.prefix}:bull:${queue}}` : `${target.prefix}:bull`;
+}
+
+/**
+ * A connection to the single Redis or to the cluster, the one place that knows which. Options
+ * are ioredis's; on a cluster they go to each node's connection, except `keyPrefix` and
+ * `lazyConnect`, which the cluster client takes itself.
+ */
+export function connectRedis(target: RedisTarget, options: RedisOptions = {}, clusterOptions: ClusterOptions = {}): RedisConnection {
+  const { host, port, db, ...credentials } = redisOptionsFromUrl(target.url);
+  if (!target.clusterNodes) return new Redis({ host, port, ...(db === undefined ? {} : { db }), ...credentials, ...options });
+  const { keyPrefix, lazyConnect, ...nodeOptions } = options;
+  return new Cluster(target.clusterNodes, {
+    keyPrefix,
+    lazyConnect,
+    clusterRetryStrategy: reconnectDelayMs,
+    redisOptions: { ...credentials, ...nodeOptions },
+    ...clusterOptions,
+  });
+}
+
+/** Every primary of a cluster, or the single server: for SCAN and CONFIG, which answer per node. */
+export function primariesOf(connection: RedisConnection): Redis[] {
+  return connection instanceof Cluster ? connection.nodes('master') : [connection];
 }

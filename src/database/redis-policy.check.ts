@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { RedisClient } from './redis.provider';
+import { primaryNodesOf, RedisClient } from './redis.provider';
 
 export class UnsafeRedisError extends Error {}
 
@@ -25,8 +25,10 @@ export class RedisPolicyCheck implements OnModuleInit {
     }
     let policy: string | undefined;
     try {
-      const reply = (await this.redis.config('GET', 'maxmemory-policy')) as string[];
-      policy = reply[1];
+      // Every primary of a cluster holds its share of the jobs: each must refuse to evict.
+      const primaries = await primaryNodesOf(this.redis);
+      const replies = await Promise.all(primaries.map((node) => node.config('GET', 'maxmemory-policy') as Promise<string[]>));
+      policy = replies.map((reply) => reply[1]).find((each) => each !== 'noeviction') ?? 'noeviction';
     } catch (error) {
       // Managed Redis services often disable CONFIG; they are configured by other means.
       this.logger.warn({ err: error }, 'Cannot read Redis maxmemory-policy (CONFIG is disabled); make sure it is noeviction');

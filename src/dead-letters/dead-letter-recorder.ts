@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AlertsService } from '../monitoring/alerts.service';
-import { DeadLetterRepository } from './dead-letter.repository';
+import { isDatabaseUnavailable } from '../common/errors/unavailable-errors';
+import { AddedDeadLetter, DeadLetterRepository } from './dead-letter.repository';
+import { storableDeadLetter } from './storable-dead-letter';
 
 /** What the JobRunner knows of a job that has failed for good. */
 export interface DeadLetterEntry {
@@ -31,11 +33,29 @@ export class DeadLetterRecorder {
   ) {}
 
   /**
-   * `alsoIn` writes inside the entry's transaction (the `operation.failed` webhook): both commit,
-   * or neither does. It gets the new entry's id.
+   * The entry always lands unless the database is down. What it stores is made storable first
+   * (storableDeadLetter: no NUL, bounded sizes); if PostgreSQL still refuses the row for its
+   * content, an entry without the job's data takes its place. `alsoIn` (the `operation.failed`
+   * webhook) writes in the entry's transaction behind a savepoint: if it fails, it alone is rolled
+   * back and logged, and the entry commits. It gets the new entry's id. Answers that id.
    */
-  async record(entry: DeadLetterEntry, alsoIn?: (manager: EntityManager, deadLetterId: string) => Promise<unknown>): Promise<void> {
-    const id = await this.entries.add(entry, alsoIn);
+  async record(entry: DeadLetterEntry, alsoIn?: (manager: EntityManager, deadLetterId: string) => Promise<unknown>): Promise<string> {
+    const stored = storableDeadLetter(entry);
+    let added: AddedDeadLetter;
+    try {
+      added = await this.entries.add(stored, alsoIn);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
+      this.logger.error({ err: error, tenantId: entry.tenantId, jobId: entry.jobId }, "The dead-letter entry was refused; storing it without the job's data");
+      added = await this.entries.add({ ...stored, data: { unstorable: true, reason: 'refused_by_database' } }, alsoIn);
+    }
+    const id = added.id;
+    if (added.followUpError !== undefined) {
+      this.logger.error(
+        { err: added.followUpError, tenantId: entry.tenantId, jobId: entry.jobId, deadLetterId: id },
+        "Could not write the dead-letter entry's follow-up (operation.failed webhook); the entry is stored",
+      );
+    }
     try {
       await this.alerts.raise({
         tenantId: entry.tenantId,
@@ -56,5 +76,6 @@ export class DeadLetterRecorder {
       // The entry is the fact that matters and it is stored; a lost alert must not undo it.
       this.logger.error({ err: error, tenantId: entry.tenantId, jobId: entry.jobId }, 'Could not raise the dead-letter alert');
     }
+    return id;
   }
 }

@@ -38,20 +38,39 @@ export interface ErrorGroup {
 }
 
 const EXPORT_CURSOR = 'dlq_export';
+const FOLLOW_UP_SAVEPOINT = 'dead_letter_follow_up';
+
+/** The new entry's id; `followUpError` when what was to be written with it was rolled back instead. */
+export interface AddedDeadLetter {
+  id: string;
+  followUpError?: unknown;
+}
 
 /** All reads and writes of dead_letter_jobs behind the DLQ routes; tenant work runs under RLS. */
 @Injectable()
 export class DeadLetterRepository {
   constructor(private readonly scope: TenantScope) {}
 
-  /** Writes an entry for a job that failed for good, and what `alsoIn` adds in its transaction; answers its id. */
-  add(entry: NewDeadLetter, alsoIn?: (manager: EntityManager, id: string) => Promise<unknown>): Promise<string> {
+  /**
+   * Writes an entry for a job that failed for good, then what `alsoIn` adds in its transaction
+   * behind a savepoint: a follow-up that fails is rolled back alone and handed back as
+   * `followUpError`, and the entry still commits.
+   */
+  add(entry: NewDeadLetter, alsoIn?: (manager: EntityManager, id: string) => Promise<unknown>): Promise<AddedDeadLetter> {
     return this.scope.run(entry.tenantId, async (manager) => {
       // The cast: TypeORM's deep-partial type does not accept `unknown` jsonb values.
       const inserted = await manager.insert(DeadLetterJob, { ...entry } as QueryDeepPartialEntity<DeadLetterJob>);
       const id = String(inserted.identifiers[0]?.id);
-      if (alsoIn) await alsoIn(manager, id);
-      return id;
+      if (!alsoIn) return { id };
+      await manager.query(`SAVEPOINT ${FOLLOW_UP_SAVEPOINT}`);
+      try {
+        await alsoIn(manager, id);
+        await manager.query(`RELEASE SAVEPOINT ${FOLLOW_UP_SAVEPOINT}`);
+        return { id };
+      } catch (followUpError) {
+        await manager.query(`ROLLBACK TO SAVEPOINT ${FOLLOW_UP_SAVEPOINT}`);
+        return { id, followUpError };
+      }
     });
   }
 

@@ -1,3 +1,4 @@
+import { parseIsoTimestamp } from '../common/validation/iso-timestamp';
 import type { DeadLetterJob } from '../dead-letters/dead-letter.entity';
 import type { DeadLetterView } from './dto/dlq-views.dto';
 import type { DeadLetterFilter } from '../dead-letters/dead-letter.repository';
@@ -26,7 +27,7 @@ export function filterOf(dto: DlqFilterDto = {}): DeadLetterFilter {
     queue: dto.queue,
     type: dto.type,
     errorType: dto.errorType,
-    from: dto.from ? new Date(dto.from) : undefined,
-    to: dto.to ? new Date(dto.to) : undefined,
+    from: parseIsoTimestamp(dto.from),
+    to: parseIsoTimestamp(dto.to),
   };
 }

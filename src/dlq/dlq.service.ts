@@ -2,6 +2,7 @@ import { ConflictException, HttpException, Injectable, NotFoundException } from 
 import type { AuthUser } from '../common/auth/auth-user';
 import type { JobSummary } from '../jobs/dto/job-views.dto';
 import { isJobType, JobType } from '../job-definitions/job-types';
+import { JOB_STATUSES, type JobStatus } from '../job-definitions/job-status';
 import { JobsService } from '../jobs/jobs.service';
 import { DeadLetterJob } from '../dead-letters/dead-letter.entity';
 import { DeadLetterRepository } from '../dead-letters/dead-letter.repository';
@@ -13,7 +14,8 @@ import type {
 } from './dto/dlq-views.dto';
 
 /** Job states in which a dead-letter retry would run the job twice or undo newer work. */
-const NOT_RETRYABLE = ['waiting', 'delayed', 'active', 'completed'];
+const NOT_RETRYABLE: readonly JobStatus[] = ['waiting', 'delayed', 'active', 'completed'];
+const RETRYABLE = JOB_STATUSES.filter((status) => !NOT_RETRYABLE.includes(status));
 
 @Injectable()
 export class DlqService {
@@ -55,7 +57,7 @@ export class DlqService {
     const type = await this.retryableType(user, await this.findOrFail(user, id));
     const claimed = await this.entries.claim(user.tenantId, id);
     // Another request retried or deleted it since we looked.
-    if (!claimed) throw notFound(id);
+    if (!claimed) throw new ConflictException(`Dead-letter entry ${id} was retried or deleted by another request`);
     return this.requeue(claimed, type);
   }
 
@@ -103,6 +105,7 @@ export class DlqService {
         type,
         data: entry.data,
         idempotencyKey: entry.idempotencyKey,
+        from: RETRYABLE,
       });
     } catch (error) {
       await this.entries.restore(entry);

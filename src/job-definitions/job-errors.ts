@@ -1,3 +1,5 @@
+import { storableText } from '../common/validation/storable';
+
 /**
  * Errors a handler or gateway throws to say how a failure should be treated.
  * Permanent errors fail the job at once (no further attempts) and dead-letter it;
@@ -70,7 +72,23 @@ export interface ClassifiedError {
 
 const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET']);
 
+/** Longest error message kept (in the record, the dead-letter entry, events): providers' messages can be anything. */
+export const MAX_ERROR_MESSAGE_LENGTH = 2000;
+
+/**
+ * How a failure is treated, with a type and message that are always storable (no NUL, no lone
+ * surrogate, bounded): a provider's message with a NUL must not stop the failure being recorded.
+ */
 export function classifyError(error: unknown): ClassifiedError {
+  const classified = classifyRaw(error);
+  return {
+    ...classified,
+    type: storableText(classified.type, 100),
+    message: storableText(classified.message, MAX_ERROR_MESSAGE_LENGTH),
+  };
+}
+
+function classifyRaw(error: unknown): ClassifiedError {
   if (error instanceof JobError) {
     return { type: error.code, message: error.message, permanent: error.permanent };
   }

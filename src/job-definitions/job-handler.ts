@@ -1,6 +1,7 @@
 import { DiscoveryService } from '@nestjs/core';
 import type { JobPriority } from './job-status';
 import type { JobType, PayloadOf } from './job-types';
+import type { ProviderKey } from './provider-key';
 
 /** A job to enqueue once this one completes; `name` is unique within the parent. */
 export interface FollowUpRequest<T extends JobType = JobType> {
@@ -17,8 +18,12 @@ export interface JobContext {
   /** 1 on the first run. */
   attempt: number;
   maxAttempts: number;
-  /** Stable across every re-run of this job (and a dead-letter retry): derive provider idempotency keys from it. */
-  idempotencyKey: string;
+  /**
+   * The key of one external step, for the provider (Stripe's Idempotency-Key, a Message-ID):
+   * derived from the tenant, the job and `step` by `providerKeyFor`, the same on every re-run
+   * of this job (and a dead-letter retry). The client's idempotencyKey never reaches a handler.
+   */
+  providerKey(step: string): ProviderKey;
   reportProgress(percent: number): Promise<void>;
   /**
    * Runs an external step once: when an earlier run of this job recorded `name`, answers its

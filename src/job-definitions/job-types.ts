@@ -7,6 +7,14 @@ import {
   NftMintPayload, NftTransferPayload, PaymentProcessPayload, RefundProcessPayload, StripeEventPayload,
 } from './payloads/money.payloads';
 
+/** A token's roles (common/auth's ROLES; the jobs layer checks the two lists are the same). */
+export type SubmitterRole = 'admin' | 'venue_admin' | 'user';
+
+/** Everyone with a token of the tenant: its clients (`user`), its venue admin, the platform operator. */
+const ANY_ROLE = ['user', 'venue_admin', 'admin'] as const;
+const ADMINS = ['venue_admin', 'admin'] as const;
+const PLATFORM_OPERATOR = ['admin'] as const;
+
 interface JobTypeDefinition {
   queue: QueueName;
   payload: new () => object;
@@ -20,6 +28,11 @@ interface JobTypeDefinition {
    * call. `POST /jobs` answers 400 for them as for an unknown type.
    */
   internal?: true;
+  /**
+   * The roles that may submit this type through `POST /jobs`, `POST /jobs/batch` and schedules
+   * (docs/ARCHITECTURE.md, "Who may submit which type"). Internal types have none.
+   */
+  submitters?: readonly SubmitterRole[];
 }
 
 /**
@@ -27,19 +40,22 @@ interface JobTypeDefinition {
  * decorated with @HandlesJob(type); start-up fails if a type has no handler or two.
  */
 export const JOB_TYPES = {
-  'payment-process': { queue: 'money', payload: PaymentProcessPayload, persisted: true, provider: 'stripe' },
-  'refund-process': { queue: 'money', payload: RefundProcessPayload, persisted: true, provider: 'stripe' },
+  'payment-process': { queue: 'money', payload: PaymentProcessPayload, persisted: true, provider: 'stripe', submitters: ANY_ROLE },
+  // Money going back out: the venue decides, and the payment must be one of this tenant's.
+  'refund-process': { queue: 'money', payload: RefundProcessPayload, persisted: true, provider: 'stripe', submitters: ADMINS },
   // Stripe's own account of a payment, reconciled with our records; it calls no provider.
   'stripe-event': { queue: 'money', payload: StripeEventPayload, persisted: true, internal: true },
-  'nft-mint': { queue: 'money', payload: NftMintPayload, persisted: true, provider: 'solana-rpc' },
-  'nft-transfer': { queue: 'money', payload: NftTransferPayload, persisted: true, provider: 'solana-rpc' },
-  'email-send': { queue: 'communication', payload: EmailSendPayload, persisted: true, provider: 'sendgrid' },
-  'sms-send': { queue: 'communication', payload: SmsSendPayload, persisted: true, provider: 'twilio' },
+  'nft-mint': { queue: 'money', payload: NftMintPayload, persisted: true, provider: 'solana-rpc', submitters: ANY_ROLE },
+  'nft-transfer': { queue: 'money', payload: NftTransferPayload, persisted: true, provider: 'solana-rpc', submitters: ANY_ROLE },
+  'email-send': { queue: 'communication', payload: EmailSendPayload, persisted: true, provider: 'sendgrid', submitters: ANY_ROLE },
+  'sms-send': { queue: 'communication', payload: SmsSendPayload, persisted: true, provider: 'twilio', submitters: ANY_ROLE },
   'webhook-event': { queue: 'communication', payload: WebhookEventPayload, persisted: true, internal: true },
   'webhook-deliver': { queue: 'communication', payload: WebhookDeliverPayload, persisted: true, internal: true },
-  'analytics-process': { queue: 'background', payload: AnalyticsProcessPayload, persisted: false },
-  cleanup: { queue: 'background', payload: CleanupPayload, persisted: false },
-  'scheduled-task': { queue: 'background', payload: ScheduledTaskPayload, persisted: false },
+  'analytics-process': { queue: 'background', payload: AnalyticsProcessPayload, persisted: false, submitters: ANY_ROLE },
+  // Deletes the tenant's records and dead letters; `target: all` only for the platform operator (CLEANUP_ALL_SUBMITTERS).
+  cleanup: { queue: 'background', payload: CleanupPayload, persisted: false, submitters: ADMINS },
+  // Service maintenance across every tenant.
+  'scheduled-task': { queue: 'background', payload: ScheduledTaskPayload, persisted: false, submitters: PLATFORM_OPERATOR },
 } as const satisfies Record<string, JobTypeDefinition>;
 
 export type JobType = keyof typeof JOB_TYPES;
@@ -66,6 +82,17 @@ export function isJobType(value: unknown): value is JobType {
 export function payloadClassOf(type: JobType): ClassConstructor<object> {
   return JOB_TYPES[type].payload;
 }
+
+/** The roles that may submit a type; none for an internal type. */
+export function submittersOf(type: JobType): readonly SubmitterRole[] {
+  return (JOB_TYPES[type] as JobTypeDefinition).submitters ?? [];
+}
+
+/** Priorities above `normal` jump every other tenant's work in the shared queues: not for a plain user. */
+export const ELEVATED_PRIORITY_SUBMITTERS: readonly SubmitterRole[] = ADMINS;
+
+/** A cleanup of every target at once (records, keys, dead letters and Bull's completed jobs). */
+export const CLEANUP_ALL_SUBMITTERS: readonly SubmitterRole[] = PLATFORM_OPERATOR;
 
 /** The provider guarding a type's work, if any. */
 export function providerOf(type: JobType): ProviderName | undefined {

@@ -5,6 +5,7 @@ import {
 } from '../job-definitions/job-errors';
 import { JOB_EVENTS, JobCompletedEvent, JobEventBase, JobFailedEvent } from '../job-definitions/job-events';
 import type { JobStatus } from '../job-definitions/job-status';
+import { providerKeyFor } from '../job-definitions/provider-key';
 import { FAKE_MANAGER, fakeJob, runnerWithFakes } from './job-runner.fakes';
 
 /** Every lifecycle event the runner emits, by kind. */
@@ -36,6 +37,21 @@ describe('JobRunner: a claimed job that succeeds', () => {
     expect(seen.completed).toHaveLength(1);
     expect(seen.completed[0]).toMatchObject({ jobId: 'job-1', attempt: 1, result: { paymentIntentId: 'pi_1' } });
     expect(attempts.fails).toStrictEqual([]);
+  });
+
+  it("hands the handler provider keys of the tenant, the job and the step, never the client's idempotency key", async () => {
+    const { run, handlers } = setUp();
+    const keys: string[] = [];
+    handlers.work = async (_payload, context) => {
+      keys.push(context.providerKey('payment_intent_created'), context.providerKey('payment_intent_created'));
+      return {};
+    };
+    await run(fakeJob({ data: { idempotencyKey: 'client-key-1' } }));
+    expect(keys).toEqual([
+      providerKeyFor({ tenantId: 'tenant-a', jobId: 'job-1' }, 'payment_intent_created'),
+      providerKeyFor({ tenantId: 'tenant-a', jobId: 'job-1' }, 'payment_intent_created'),
+    ]);
+    expect(keys[0]).not.toContain('client-key-1');
   });
 
   it('runs the payload on record, not the copy in Redis', async () => {

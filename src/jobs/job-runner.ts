@@ -21,6 +21,7 @@ import {
 } from '../job-definitions/job-errors';
 import { JOB_EVENTS, JobCompletedEvent, JobEventBase, JobFailedEvent } from '../job-definitions/job-events';
 import { JobContext } from '../job-definitions/job-handler';
+import { providerKeyFor } from '../job-definitions/provider-key';
 import { JobHandlerRegistry } from './job-handler-registry';
 import { AttemptOutcome, inAttemptSpan, inSpan } from './job-tracing';
 import { JOB_TYPES, JobType, payloadClassOf, PayloadOf, providerOf } from '../job-definitions/job-types';
@@ -168,7 +169,7 @@ export class JobRunner {
       tenantId: delivery.tenantId,
       attempt: delivery.attempt,
       maxAttempts: delivery.maxAttempts,
-      idempotencyKey: delivery.idempotencyKey ?? `job:${delivery.jobId}`,
+      providerKey: (step) => providerKeyFor(delivery, step),
       reportProgress: async (percent) => {
         const bounded = Math.max(0, Math.min(100, Math.round(percent)));
         await job.progress(bounded);

@@ -3,7 +3,6 @@ import type { Job } from 'bull';
 import { AppConfig } from '../config/app-config';
 import type { JobEnvelope } from '../job-definitions/job-envelope';
 import type { QueueName } from '../job-definitions/queue-names';
-import { QUEUE_DEFINITIONS } from '../config/queues.config';
 import { QueueRegistry } from '../queue-store/queue-registry';
 import { TenantJobIndex } from '../queue-store/tenant-job-index';
 import { JobRunner } from './job-runner';
@@ -26,7 +25,7 @@ export class JobWorkers implements OnApplicationBootstrap, BeforeApplicationShut
   onApplicationBootstrap(): void {
     if (!this.config.runsWorkers) return;
     for (const { name, queue } of this.queues.all()) {
-      const { concurrency } = QUEUE_DEFINITIONS[name];
+      const concurrency = this.config.workerConcurrency[name];
       queue
         .process('*', concurrency, async (job) => {
           if (job.opts.repeat) await this.indexTick(name, job);

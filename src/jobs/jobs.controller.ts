@@ -23,13 +23,17 @@ export class JobsController {
 
   @Post()
   @RateLimitGroup('jobs-submit')
-  @ApiOperation({ summary: 'Submit a job' })
+  @ApiOperation({
+    summary: 'Submit a job',
+    description: 'Each type names the roles that may submit it (see its schema, e.g. RefundProcessJobSubmission). A priority above normal is for venue_admin and admin.',
+  })
   @ApiCreatedResponse({ type: JobSummary, description: 'Accepted' })
   @ApiOkResponse({ type: JobSummary, description: 'An earlier job with the same idempotency key' })
   @ApiErrors(
     [400, 'Unknown type or invalid data; details name each field'],
+    [403, 'The role may not submit this type, priority or cleanup target; details name the field (type, options.priority, data.target) and the roles'],
     [409, 'A request with this idempotency key is still being accepted; try again shortly'],
-    422,
+    [422, 'An idempotency key was reused with a different request, or a refund does not fit a payment of this tenant (details name data.paymentIntentId or data.amount)'],
   )
   async submit(
     @CurrentUser() user: AuthUser,
@@ -49,8 +53,9 @@ export class JobsController {
   @ApiCreatedResponse({ type: BatchResponse })
   @ApiErrors(
     [400, 'Details name each bad item by index and field'],
+    [403, 'Not venue_admin or admin; or an item the role may not submit (details name jobs.N.type, jobs.N.options.priority or jobs.N.data.target and the roles)'],
     [409, 'A request with one of these idempotency keys is still being accepted; try again shortly'],
-    [422, 'An idempotency key was reused with a different request; details name each item'],
+    [422, 'An idempotency key was reused with a different request, or a refund does not fit a payment of this tenant; details name each item (jobs.N.data.paymentIntentId, jobs.N.data.amount)'],
   )
   async submitBatch(@CurrentUser() user: AuthUser, @Body() body: SubmitBatchRequest): Promise<BatchResponse> {
     const outcomes = await this.jobs.submitBatch(user, body.jobs);

@@ -6,6 +6,7 @@ import { PersistenceModule } from '../persistence/persistence.module';
 import { QueueStoreModule } from '../queue-store/queue-store.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { CancellationFlags } from './cancellation-flags';
+import { RequeueClaims } from './requeue-claims';
 import { JobEnqueuer } from './job-enqueuer';
 import { JobHandlerRegistry } from './job-handler-registry';
 import { JobRecovery } from './job-recovery';
@@ -13,6 +14,7 @@ import { JobRunner } from './job-runner';
 import { JobWorkers } from './job-workers';
 import { JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
+import { RefundAdmission } from './refund-admission';
 import { LeaseKeeper } from './lease-keeper';
 import { ProviderGuard } from './provider-guard';
 import { FollowUps } from './follow-ups';
@@ -25,12 +27,14 @@ import { SystemSubmissions } from './system-submissions';
   controllers: [JobsController],
   providers: [
     JobsService,
+    RefundAdmission,
     JobEnqueuer,
     JobRunner,
     JobHandlerRegistry,
     JobWorkers,
     JobRecovery,
     CancellationFlags,
+    RequeueClaims,
     LeaseKeeper,
     ProviderGuard,
     FollowUps,

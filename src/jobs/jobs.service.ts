@@ -5,7 +5,7 @@ import { ServiceCache } from '../cache/service-cache';
 import type { AuthUser } from '../common/auth/auth-user';
 import { ValidationFailedException } from '../common/errors/error-response';
 import { AppConfig } from '../config/app-config';
-import { JobRecords } from '../persistence/job-records';
+import { JobRecords, type NewJobRecord } from '../persistence/job-records';
 import { QueueRegistry } from '../queue-store/queue-registry';
 import { TenantJobIndex } from '../queue-store/tenant-job-index';
 import { CancellationFlags } from './cancellation-flags';
@@ -15,8 +15,11 @@ import type { JobEnvelope } from '../job-definitions/job-envelope';
 import { EnqueueOutcome, JobEnqueuer, Submitter } from './job-enqueuer';
 import { retryOptionsFor } from './job-options';
 import { traceparentForNewJob } from './job-tracing';
-import { BULL_PRIORITY } from '../job-definitions/job-status';
+import { BULL_PRIORITY, type JobStatus } from '../job-definitions/job-status';
+import { RequeueClaims } from './requeue-claims';
 import { duplicateKeyProblems, validatePayload } from './job-submissions';
+import { RefundAdmission } from './refund-admission';
+import { fieldsOfJob, refuseUnlessAllowed, submissionRefusals } from './submission-authorization';
 import { isPersistedQueue, JOB_TYPES, JobType } from '../job-definitions/job-types';
 import { viewOfBullJob, viewOfRecord } from './job-view.mapper';
 import { maySeeJobOfTenant } from './job-visibility';
@@ -33,6 +36,8 @@ export interface RequeueRequest {
   type: JobType;
   data: Record<string, unknown>;
   idempotencyKey?: string | null;
+  /** The statuses a persisted record may be in to be requeued (its claim is guarded by them); `failed` by default. */
+  from?: readonly JobStatus[];
 }
 
 @Injectable()
@@ -45,11 +50,15 @@ export class JobsService {
     private readonly enqueuer: JobEnqueuer,
     private readonly cache: ServiceCache,
     private readonly tenantJobs: TenantJobIndex,
+    private readonly refunds: RefundAdmission,
+    private readonly requeueClaims: RequeueClaims,
   ) {}
 
   async submit(user: AuthUser, request: SubmitJobRequest): Promise<Submission> {
+    refuseUnlessAllowed(submissionRefusals(user.roles, askedBy(request), fieldsOfJob()));
     const { payload, problems } = await validatePayload(request, 'data');
     if (problems.length) throw new ValidationFailedException(problems);
+    await this.refunds.check(user.tenantId, [{ request, payload, dataField: 'data' }]);
     const planned = this.enqueuer.plan(submitterOf(user), request, payload, 'options.idempotencyKey');
     const [outcome] = await this.enqueuer.enqueue(user.tenantId, [planned]);
     return this.toSubmission(user, outcome, planned.keyField);
@@ -57,9 +66,11 @@ export class JobsService {
 
   /** All or nothing: one bad item rejects the batch, naming each bad item by index and field. */
   async submitBatch(user: AuthUser, requests: SubmitJobRequest[]): Promise<Submission[]> {
+    refuseUnlessAllowed(requests.flatMap((request, index) => submissionRefusals(user.roles, askedBy(request), fieldsOfJob(`jobs.${index}.`))));
     const validated = await Promise.all(requests.map((request, index) => validatePayload(request, `jobs.${index}.data`)));
     const problems = [...validated.flatMap((item) => item.problems), ...duplicateKeyProblems(requests)];
     if (problems.length) throw new ValidationFailedException(problems);
+    await this.refunds.check(user.tenantId, requests.map((request, index) => ({ request, payload: validated[index].payload, dataField: `jobs.${index}.data` })));
     const planned = requests.map((request, index) =>
       this.enqueuer.plan(submitterOf(user), request, validated[index].payload, `jobs.${index}.options.idempotencyKey`),
     );
@@ -97,10 +108,33 @@ export class JobsService {
     const definition = JOB_TYPES[type];
     const queue = this.queues.get(definition.queue);
     const stale = await queue.getJob(jobId);
-    if (!(await this.removeWhenSettled(stale))) throw new ConflictException(`Job ${jobId} is running`);
-    await this.cancellations.clear(jobId);
     const record = definition.persisted ? await this.records.find(tenantId, jobId) : null;
     const idempotencyKey = stale?.data.idempotencyKey ?? record?.idempotencyKey ?? request.idempotencyKey ?? undefined;
+    const options: JobOptions = {
+      ...retryOptionsFor(this.config, type, stale?.opts.attempts ?? record?.maxAttempts),
+      priority: stale?.opts.priority ?? record?.priority ?? BULL_PRIORITY.normal,
+      jobId,
+    };
+    // Claimed before anything is removed, so that of concurrent retries exactly one goes on.
+    const release = await this.claimForRequeue(request, stale, record !== null, () => ({
+      id: jobId,
+      queue: definition.queue,
+      type,
+      status: 'waiting',
+      priority: options.priority ?? BULL_PRIORITY.normal,
+      data: request.data,
+      maxAttempts: options.attempts ?? 1,
+      idempotencyKey: idempotencyKey ?? null,
+      createdBy: stale?.data.createdBy ?? null,
+      origin: stale?.data.origin ?? 'api',
+      parentJobId: stale?.data.parentJobId ?? null,
+      runAt: null,
+    }));
+    if (!(await this.removeWhenSettled(stale))) {
+      await release();
+      throw new ConflictException(`Job ${jobId} is running`);
+    }
+    await this.cancellations.clear(jobId);
     const { firstFailedAt: _previousFailure, ...previous } = stale?.data ?? { tenantId, type, payload: request.data };
     // A retry joins the job's trace while Bull still holds it, else the trace of the request that asks.
     const envelope: JobEnvelope = {
@@ -108,33 +142,32 @@ export class JobsService {
       traceparent: previous.traceparent ?? traceparentForNewJob(),
       ...(idempotencyKey ? { idempotencyKey } : {}),
     };
-    const options: JobOptions = {
-      ...retryOptionsFor(this.config, type, stale?.opts.attempts ?? record?.maxAttempts),
-      priority: stale?.opts.priority ?? record?.priority ?? BULL_PRIORITY.normal,
-      jobId,
-    };
-    if (record) {
-      await this.records.markRequeued(tenantId, jobId);
-    } else if (definition.persisted) {
-      // The record was cleaned up since the job failed (a dead-letter retry): write it anew.
-      await this.records.insert(tenantId, [{
-        id: jobId,
-        queue: definition.queue,
-        type,
-        status: 'waiting',
-        priority: options.priority ?? BULL_PRIORITY.normal,
-        data: request.data,
-        maxAttempts: options.attempts ?? 1,
-        idempotencyKey: idempotencyKey ?? null,
-        createdBy: stale?.data.createdBy ?? null,
-        origin: stale?.data.origin ?? 'api',
-        parentJobId: stale?.data.parentJobId ?? null,
-        runAt: null,
-      }]);
-    }
+    if (record) await this.records.markRequeued(tenantId, jobId);
     await this.tenantJobs.add(definition.queue, [await queue.add(type, envelope, options)]);
     await this.cache.invalidate(...queueCacheKeys(definition.queue));
     return { id: jobId, queue: definition.queue, type, status: 'waiting' };
+  }
+
+  /**
+   * The requeue guard: a persisted job's record is claimed by a status-guarded update (or, when
+   * it was cleaned up since the job failed, written anew if absent); a Redis-only job's finished
+   * run by a key in Redis. The loser of a race gets 409. Returns how to give the claim back.
+   */
+  private async claimForRequeue(
+    request: RequeueRequest, stale: Job<JobEnvelope> | null, hasRecord: boolean, newRecord: () => NewJobRecord,
+  ): Promise<() => Promise<void>> {
+    const { tenantId, jobId, type } = request;
+    if (!JOB_TYPES[type].persisted) {
+      if (!(await this.requeueClaims.claim(jobId, stale))) throw retriedElsewhere(jobId);
+      return async () => undefined;
+    }
+    if (hasRecord) {
+      const previous = await this.records.claimForRequeue(tenantId, jobId, request.from ?? ['failed']);
+      if (!previous) throw retriedElsewhere(jobId);
+      return () => this.records.releaseRequeueClaim(tenantId, jobId, previous);
+    }
+    if (!(await this.records.insertForRequeue(tenantId, newRecord()))) throw retriedElsewhere(jobId);
+    return () => this.records.deleteRequeued(tenantId, jobId);
   }
 
   /**
@@ -218,6 +251,14 @@ export class JobsService {
   }
 }
 
+function retriedElsewhere(jobId: string): ConflictException {
+  return new ConflictException(`Job ${jobId} is being retried by another request, or is no longer finished`);
+}
+
 function submitterOf(user: AuthUser): Submitter {
   return { tenantId: user.tenantId, userId: user.userId, origin: 'api' };
+}
+
+function askedBy(request: SubmitJobRequest) {
+  return { type: request.type, data: request.data, priority: request.options?.priority };
 }

@@ -22,7 +22,7 @@ export class EmailHandler implements JobHandler<'email-send', EmailResult> {
     const rendered = renderEmail(contentOf(payload));
     // Journalled: once the server accepted the message, no re-run of this job sends it again.
     const { messageId } = await context.step('email_sent', () =>
-      this.email.send({ to: payload.to, ...rendered }, `${context.tenantId}:${context.idempotencyKey}:email_sent`),
+      this.email.send({ to: payload.to, ...rendered }, context.providerKey('email_sent')),
     );
     return { messageId, template: payload.template ?? null };
   }

@@ -1,3 +1,4 @@
+import { providerKeyFor } from '../job-definitions/provider-key';
 import { smtpError, stableMessageId } from './smtp-email.gateway';
 import { twilioError } from './twilio-sms.gateway';
 
@@ -15,8 +16,9 @@ describe('SMTP errors', () => {
   });
 
   it('derives the same Message-ID from the same key, another from another', () => {
-    expect(stableMessageId('t:k:email_sent', 'venue.example')).toBe(stableMessageId('t:k:email_sent', 'venue.example'));
-    expect(stableMessageId('t:k:email_sent', 'venue.example')).not.toBe(stableMessageId('u:k:email_sent', 'venue.example'));
+    const key = (tenantId: string) => providerKeyFor({ tenantId, jobId: 'job-1' }, 'email_sent');
+    expect(stableMessageId(key('t'), 'venue.example')).toBe(stableMessageId(key('t'), 'venue.example'));
+    expect(stableMessageId(key('t'), 'venue.example')).not.toBe(stableMessageId(key('u'), 'venue.example'));
   });
 });
 

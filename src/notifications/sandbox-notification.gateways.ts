@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { sandboxId } from '../common/sandbox/sandbox-ids';
 import { EmailGateway, OutgoingEmail, SmsGateway } from './notification.gateways';
+import type { ProviderKey } from '../job-definitions/provider-key';
 
 @Injectable()
 export class SandboxEmailGateway extends EmailGateway implements OnModuleInit {
@@ -10,7 +11,7 @@ export class SandboxEmailGateway extends EmailGateway implements OnModuleInit {
     this.logger.warn('E-mail runs in the sandbox: no message leaves the service');
   }
 
-  async send(_email: OutgoingEmail, idempotencyKey: string): Promise<{ messageId: string }> {
+  async send(_email: OutgoingEmail, idempotencyKey: ProviderKey): Promise<{ messageId: string }> {
     return { messageId: `<${sandboxId('', idempotencyKey)}@sandbox.queue-service>` };
   }
 
@@ -27,7 +28,7 @@ export class SandboxSmsGateway extends SmsGateway implements OnModuleInit {
     this.logger.warn('SMS runs in the sandbox: no message leaves the service');
   }
 
-  async send(_to: string, _body: string, idempotencyKey: string): Promise<{ messageSid: string }> {
+  async send(_to: string, _body: string, idempotencyKey: ProviderKey): Promise<{ messageSid: string }> {
     return { messageSid: sandboxId('SM', idempotencyKey) };
   }
 }

@@ -13,7 +13,7 @@ export class SmsHandler implements JobHandler<'sms-send', SmsResult> {
   async execute(payload: SmsSendPayload, context: JobContext): Promise<SmsResult> {
     // Twilio takes no idempotency key: this journalled step is what keeps a re-run from texting twice.
     const { messageSid } = await context.step('sms_sent', () =>
-      this.sms.send(payload.to, payload.body, `${context.tenantId}:${context.idempotencyKey}:sms_sent`),
+      this.sms.send(payload.to, payload.body, context.providerKey('sms_sent')),
     );
     // GSM-7 messages split into 153-character parts once longer than 160.
     const segments = payload.body.length <= 160 ? 1 : Math.ceil(payload.body.length / 153);

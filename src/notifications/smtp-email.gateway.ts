@@ -2,7 +2,9 @@ import { MailerService } from '@nestjs-modules/mailer';
 import { Logger, OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { JobError, PermanentJobError, TransientJobError } from '../job-definitions/job-errors';
+import { singleLine } from './email-templates';
 import { EmailGateway, OutgoingEmail } from './notification.gateways';
+import type { ProviderKey } from '../job-definitions/provider-key';
 
 /** What nodemailer puts on its errors (its own codes, and the SMTP reply when there was one). */
 interface SmtpFailure {
@@ -44,7 +46,7 @@ export function senderDomain(mailFrom: string): string {
  * A Message-ID that is the same on every re-run of one job's send: receivers (and anyone reading
  * the server's logs) can tell a repeat from a second message. Hashed, so no client key shows.
  */
-export function stableMessageId(idempotencyKey: string, domain: string): string {
+export function stableMessageId(idempotencyKey: ProviderKey, domain: string): string {
   return `<${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 40)}@${domain}>`;
 }
 
@@ -67,13 +69,14 @@ export class SmtpEmailGateway extends EmailGateway implements OnModuleInit {
     this.logger.log(`E-mail is live: SMTP via ${this.serverName}`);
   }
 
-  async send(email: OutgoingEmail, idempotencyKey: string): Promise<{ messageId: string }> {
+  async send(email: OutgoingEmail, idempotencyKey: ProviderKey): Promise<{ messageId: string }> {
     const messageId = stableMessageId(idempotencyKey, this.domain);
     try {
       const info = (await this.mailer.sendMail({
         from: this.mailFrom,
-        to: email.to,
-        subject: email.subject,
+        // A second line against header injection (the payload refuses CR/LF, templates flatten it).
+        to: email.to.replace(/[\r\n]+/g, ''),
+        subject: singleLine(email.subject),
         html: email.html,
         text: email.text,
         messageId,

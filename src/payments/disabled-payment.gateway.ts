@@ -1,6 +1,6 @@
 import { PermanentJobError } from '../job-definitions/job-errors';
 import {
-  CustomerOutcome, PaymentGateway, PaymentIntentOutcome, PaymentMethodOutcome, RefundOutcome, StripeWebhookEvent,
+  CustomerOutcome, PaymentGateway, PaymentIntentOutcome, PaymentMethodOutcome, RefundablePayment, RefundOutcome, StripeWebhookEvent,
 } from './payment.gateway';
 
 /** Stripe turned off by PROVIDERS_DISABLED: every call fails for good, naming why. */
@@ -26,6 +26,10 @@ export class DisabledPaymentGateway extends PaymentGateway {
   }
 
   async createRefund(): Promise<RefundOutcome> {
+    return this.refuse();
+  }
+
+  async getRefundablePayment(): Promise<RefundablePayment> {
     return this.refuse();
   }
 

@@ -1,3 +1,5 @@
+import type { ProviderKey } from '../job-definitions/provider-key';
+
 export interface CreatePaymentIntent {
   amount: number;
   currency: string;
@@ -19,6 +21,17 @@ export interface PaymentIntentOutcome {
   currency: string;
   /** Set when the status is `requires_action`: what the customer must do (e.g. `use_stripe_sdk`, `redirect_to_url`). */
   nextActionType?: string;
+}
+
+/** A payment intent as a refund needs it: whose it is, and what is left of it. */
+export interface RefundablePayment {
+  paymentIntentId: string;
+  status: PaymentIntentStatus;
+  /** Minor units Stripe received for the intent, and how much of it has been refunded. */
+  amountReceived: number;
+  amountRefunded: number;
+  /** `metadata.tenantId`, written by the payment handler; absent on an intent made elsewhere. */
+  tenantId?: string;
 }
 
 export interface CreateRefund {
@@ -81,20 +94,22 @@ export class WebhookSignatureError extends Error {
 }
 
 /**
- * Stripe, as the handlers see it. Every mutating call takes an `idempotencyKey` that must be
- * stable across re-runs of one job (see provider-idempotency-key.ts), so that a repeated call
+ * Stripe, as the handlers see it. Every mutating call takes an `idempotencyKey`, a `ProviderKey`
+ * derived from the tenant, the job and the step (`JobContext.providerKey`), so that a repeated call
  * replays Stripe's first answer instead of charging or refunding twice. Failures are thrown as
  * JobErrors: permanent (declined card, invalid request, idempotency misuse) or transient.
  */
 export abstract class PaymentGateway {
-  abstract createPaymentIntent(request: CreatePaymentIntent, idempotencyKey: string): Promise<PaymentIntentOutcome>;
+  abstract createPaymentIntent(request: CreatePaymentIntent, idempotencyKey: ProviderKey): Promise<PaymentIntentOutcome>;
   abstract getPaymentIntent(paymentIntentId: string): Promise<PaymentIntentOutcome>;
-  abstract confirmPaymentIntent(paymentIntentId: string, idempotencyKey: string): Promise<PaymentIntentOutcome>;
-  abstract cancelPaymentIntent(paymentIntentId: string, idempotencyKey: string): Promise<PaymentIntentOutcome>;
-  abstract createRefund(request: CreateRefund, idempotencyKey: string): Promise<RefundOutcome>;
+  abstract confirmPaymentIntent(paymentIntentId: string, idempotencyKey: ProviderKey): Promise<PaymentIntentOutcome>;
+  abstract cancelPaymentIntent(paymentIntentId: string, idempotencyKey: ProviderKey): Promise<PaymentIntentOutcome>;
+  abstract createRefund(request: CreateRefund, idempotencyKey: ProviderKey): Promise<RefundOutcome>;
+  /** The intent with its latest charge: received and refunded amounts, and the tenant its metadata names. */
+  abstract getRefundablePayment(paymentIntentId: string): Promise<RefundablePayment>;
   abstract getRefund(refundId: string): Promise<RefundOutcome>;
-  abstract createCustomer(request: CreateCustomer, idempotencyKey: string): Promise<CustomerOutcome>;
-  abstract attachPaymentMethod(paymentMethodId: string, customerId: string, idempotencyKey: string): Promise<PaymentMethodOutcome>;
+  abstract createCustomer(request: CreateCustomer, idempotencyKey: ProviderKey): Promise<CustomerOutcome>;
+  abstract attachPaymentMethod(paymentMethodId: string, customerId: string, idempotencyKey: ProviderKey): Promise<PaymentMethodOutcome>;
   /**
    * Checks `Stripe-Signature` against the raw request body with the endpoint secret and a
    * 300 s tolerance; answers the event, or throws WebhookSignatureError.

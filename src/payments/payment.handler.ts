@@ -3,7 +3,6 @@ import { PermanentJobError } from '../job-definitions/job-errors';
 import { HandlesJob, JobContext, JobHandler } from '../job-definitions/job-handler';
 import type { PaymentProcessPayload } from '../job-definitions/payloads/money.payloads';
 import { PaymentGateway, PaymentIntentOutcome } from './payment.gateway';
-import { providerIdempotencyKey } from './provider-idempotency-key';
 
 /** Statuses a confirmation has already reached: confirming again would add nothing. */
 const CONFIRMED = new Set(['succeeded', 'processing', 'requires_action', 'requires_capture']);
@@ -34,7 +33,7 @@ export class PaymentHandler implements JobHandler<'payment-process', PaymentInte
           description: payload.description,
           metadata: { ...payload.metadata, orderId: payload.orderId, tenantId: context.tenantId, jobId: context.jobId },
         },
-        providerIdempotencyKey(context, PAYMENT_STEPS.created),
+        context.providerKey(PAYMENT_STEPS.created),
       );
     });
     const confirmed = await context.step(PAYMENT_STEPS.confirmed, async () => {
@@ -44,7 +43,7 @@ export class PaymentHandler implements JobHandler<'payment-process', PaymentInte
       if (current.status === 'canceled') {
         throw new PermanentJobError('payment_intent_canceled', `PaymentIntent ${current.paymentIntentId} was canceled`);
       }
-      const outcome = await this.payments.confirmPaymentIntent(current.paymentIntentId, providerIdempotencyKey(context, PAYMENT_STEPS.confirmed));
+      const outcome = await this.payments.confirmPaymentIntent(current.paymentIntentId, context.providerKey(PAYMENT_STEPS.confirmed));
       if (outcome.status === 'requires_payment_method') {
         throw new PermanentJobError('payment_failed', `PaymentIntent ${outcome.paymentIntentId} needs another payment method`);
       }

@@ -2,9 +2,10 @@ import { sandboxId } from '../common/sandbox/sandbox-ids';
 import { PermanentJobError } from '../job-definitions/job-errors';
 import {
   CreateCustomer, CreatePaymentIntent, CreateRefund, CustomerOutcome, PaymentGateway, PaymentIntentOutcome,
-  PaymentMethodOutcome, RefundOutcome, StripeWebhookEvent, WebhookSignatureError,
+  PaymentMethodOutcome, RefundablePayment, RefundOutcome, StripeWebhookEvent, WebhookSignatureError,
 } from './payment.gateway';
 import { verifyStripeSignature } from './stripe-signature';
+import type { ProviderKey } from '../job-definitions/provider-key';
 
 /** Stripe's test payment methods that decline, with the decline code Stripe reports. */
 const DECLINING_PAYMENT_METHODS: Record<string, string> = {
@@ -20,6 +21,7 @@ interface SandboxIntent {
   outcome: PaymentIntentOutcome;
   paymentMethodId: string;
   refunded: number;
+  tenantId?: string;
 }
 
 /**
@@ -35,12 +37,12 @@ export class SandboxPaymentGateway extends PaymentGateway {
     super();
   }
 
-  async createPaymentIntent(request: CreatePaymentIntent, idempotencyKey: string): Promise<PaymentIntentOutcome> {
+  async createPaymentIntent(request: CreatePaymentIntent, idempotencyKey: ProviderKey): Promise<PaymentIntentOutcome> {
     const paymentIntentId = sandboxId('pi_sandbox_', idempotencyKey);
     const known = this.intents.get(paymentIntentId);
     if (known) return { ...known.outcome };
     const outcome: PaymentIntentOutcome = { paymentIntentId, status: 'requires_confirmation', amount: request.amount, currency: request.currency };
-    this.intents.set(paymentIntentId, { outcome, paymentMethodId: request.paymentMethodId, refunded: 0 });
+    this.intents.set(paymentIntentId, { outcome, paymentMethodId: request.paymentMethodId, refunded: 0, tenantId: request.metadata?.tenantId });
     return { ...outcome };
   }
 
@@ -75,7 +77,7 @@ export class SandboxPaymentGateway extends PaymentGateway {
     return { ...intent.outcome };
   }
 
-  async createRefund(request: CreateRefund, idempotencyKey: string): Promise<RefundOutcome> {
+  async createRefund(request: CreateRefund, idempotencyKey: ProviderKey): Promise<RefundOutcome> {
     const intent = this.intents.get(request.paymentIntentId);
     let amount = request.amount ?? null;
     if (intent) {
@@ -89,11 +91,22 @@ export class SandboxPaymentGateway extends PaymentGateway {
     return { refundId: sandboxId('re_sandbox_', idempotencyKey), status: 'succeeded', amount };
   }
 
+  async getRefundablePayment(paymentIntentId: string): Promise<RefundablePayment> {
+    const { outcome, refunded, tenantId } = this.intent(paymentIntentId);
+    return {
+      paymentIntentId,
+      status: outcome.status,
+      amountReceived: outcome.status === 'succeeded' ? outcome.amount : 0,
+      amountRefunded: refunded,
+      ...(tenantId ? { tenantId } : {}),
+    };
+  }
+
   async getRefund(refundId: string): Promise<RefundOutcome> {
     return { refundId, status: 'succeeded', amount: null };
   }
 
-  async createCustomer(_request: CreateCustomer, idempotencyKey: string): Promise<CustomerOutcome> {
+  async createCustomer(_request: CreateCustomer, idempotencyKey: ProviderKey): Promise<CustomerOutcome> {
     return { customerId: sandboxId('cus_sandbox_', idempotencyKey) };
   }
 

@@ -2,10 +2,11 @@ import Stripe from 'stripe';
 import type { ProviderEnvironment } from '../config/providers.config';
 import {
   CreateCustomer, CreatePaymentIntent, CreateRefund, CustomerOutcome, PaymentGateway, PaymentIntentOutcome,
-  PaymentIntentStatus, PaymentMethodOutcome, RefundOutcome, StripeWebhookEvent,
+  PaymentIntentStatus, PaymentMethodOutcome, RefundablePayment, RefundOutcome, StripeWebhookEvent,
 } from './payment.gateway';
 import { verifyStripeSignature } from './stripe-signature';
 import { mapStripeError, withoutSecrets } from './stripe-errors';
+import type { ProviderKey } from '../job-definitions/provider-key';
 
 /**
  * The API version this service was written and tested against: the one stripe@23 ships with.
@@ -48,7 +49,7 @@ export class StripePaymentGateway extends PaymentGateway {
     this.webhookSecret = settings.STRIPE_WEBHOOK_SECRET;
   }
 
-  async createPaymentIntent(request: CreatePaymentIntent, idempotencyKey: string): Promise<PaymentIntentOutcome> {
+  async createPaymentIntent(request: CreatePaymentIntent, idempotencyKey: ProviderKey): Promise<PaymentIntentOutcome> {
     return this.call(async () => {
       const intent = await this.stripe.paymentIntents.create(
         {
@@ -71,15 +72,15 @@ export class StripePaymentGateway extends PaymentGateway {
     return this.call(async () => intentOutcome(await this.stripe.paymentIntents.retrieve(paymentIntentId)));
   }
 
-  async confirmPaymentIntent(paymentIntentId: string, idempotencyKey: string): Promise<PaymentIntentOutcome> {
+  async confirmPaymentIntent(paymentIntentId: string, idempotencyKey: ProviderKey): Promise<PaymentIntentOutcome> {
     return this.call(async () => intentOutcome(await this.stripe.paymentIntents.confirm(paymentIntentId, {}, { idempotencyKey })));
   }
 
-  async cancelPaymentIntent(paymentIntentId: string, idempotencyKey: string): Promise<PaymentIntentOutcome> {
+  async cancelPaymentIntent(paymentIntentId: string, idempotencyKey: ProviderKey): Promise<PaymentIntentOutcome> {
     return this.call(async () => intentOutcome(await this.stripe.paymentIntents.cancel(paymentIntentId, {}, { idempotencyKey })));
   }
 
-  async createRefund(request: CreateRefund, idempotencyKey: string): Promise<RefundOutcome> {
+  async createRefund(request: CreateRefund, idempotencyKey: ProviderKey): Promise<RefundOutcome> {
     return this.call(async () => {
       const refund = await this.stripe.refunds.create(
         { payment_intent: request.paymentIntentId, amount: request.amount, reason: request.reason, metadata: request.metadata },
@@ -89,11 +90,26 @@ export class StripePaymentGateway extends PaymentGateway {
     });
   }
 
+  async getRefundablePayment(paymentIntentId: string): Promise<RefundablePayment> {
+    return this.call(async () => {
+      const intent = await this.stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] });
+      const charge = typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
+      const tenantId = intent.metadata?.tenantId;
+      return {
+        paymentIntentId: intent.id,
+        status: intent.status as PaymentIntentStatus,
+        amountReceived: intent.amount_received ?? 0,
+        amountRefunded: charge?.amount_refunded ?? 0,
+        ...(tenantId ? { tenantId } : {}),
+      };
+    });
+  }
+
   async getRefund(refundId: string): Promise<RefundOutcome> {
     return this.call(async () => refundOutcome(await this.stripe.refunds.retrieve(refundId)));
   }
 
-  async createCustomer(request: CreateCustomer, idempotencyKey: string): Promise<CustomerOutcome> {
+  async createCustomer(request: CreateCustomer, idempotencyKey: ProviderKey): Promise<CustomerOutcome> {
     return this.call(async () => {
       const customer = await this.stripe.customers.create(
         { email: request.email, name: request.name, metadata: request.metadata },
@@ -103,7 +119,7 @@ export class StripePaymentGateway extends PaymentGateway {
     });
   }
 
-  async attachPaymentMethod(paymentMethodId: string, customerId: string, idempotencyKey: string): Promise<PaymentMethodOutcome> {
+  async attachPaymentMethod(paymentMethodId: string, customerId: string, idempotencyKey: ProviderKey): Promise<PaymentMethodOutcome> {
     return this.call(async () => {
       const method = await this.stripe.paymentMethods.attach(paymentMethodId, { customer: customerId }, { idempotencyKey });
       const customer = typeof method.customer === 'string' ? method.customer : (method.customer?.id ?? customerId);

@@ -98,6 +98,16 @@ export class JobRecords {
     );
   }
 
+  /** The tenant's completed payment job whose result is this payment intent: what a refund may name. */
+  findCompletedPaymentOfIntent(tenantId: string, paymentIntentId: string): Promise<JobRecord | null> {
+    return this.scope.run(tenantId, (manager) =>
+      manager.getRepository(JobRecord).createQueryBuilder('job')
+        .where(`job.type = 'payment-process' AND job.status = 'completed' AND job.result->>'paymentIntentId' = :paymentIntentId`, { paymentIntentId })
+        .orderBy('job.created_at', 'ASC')
+        .getOne(),
+    );
+  }
+
   /** A tenant's refund jobs of one payment intent, oldest first. */
   findRefundsOfIntent(tenantId: string, paymentIntentId: string): Promise<JobRecord[]> {
     return this.scope.run(tenantId, (manager) =>
@@ -117,6 +127,49 @@ export class JobRecords {
   }
 
   /** Puts a failed job back in line for a fresh run. */
+  /**
+   * Claims a finished record for a requeue (status-guarded, under a row lock): of concurrent
+   * claims only the first finds it in one of `from` and sets it `waiting`; the others get null.
+   * Returns the status the record had, for `releaseRequeueClaim` if the requeue cannot go on.
+   */
+  claimForRequeue(tenantId: string, id: string, from: readonly JobStatus[]): Promise<JobStatus | null> {
+    return this.scope.run(tenantId, async (manager) => {
+      const record = await manager.findOne(JobRecord, { where: { id }, select: { id: true, status: true }, lock: { mode: 'pessimistic_write' } });
+      if (!record || !from.includes(record.status)) return null;
+      await manager.update(JobRecord, { id }, { status: 'waiting' });
+      return record.status;
+    });
+  }
+
+  /** Gives a claimed record its status back (its job could not be put back in its queue). */
+  releaseRequeueClaim(tenantId: string, id: string, status: JobStatus): Promise<void> {
+    return this.scope.run(tenantId, async (manager) => {
+      await manager.update(JobRecord, { id, status: 'waiting' }, { status });
+    });
+  }
+
+  /** Writes a requeued job's record anew; false when another request wrote it first. */
+  async insertForRequeue(tenantId: string, record: NewJobRecord): Promise<boolean> {
+    return this.scope.run(tenantId, async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(JobRecord)
+        .values({ ...record, tenantId, attempts: 0, progress: 0 } as JobRecordChanges)
+        .orIgnore()
+        .returning(['id'])
+        .execute();
+      return result.raw.length === 1;
+    });
+  }
+
+  /** Removes a record written by insertForRequeue whose job could not be put back. */
+  deleteRequeued(tenantId: string, id: string): Promise<void> {
+    return this.scope.run(tenantId, async (manager) => {
+      await manager.delete(JobRecord, { id, status: 'waiting' });
+    });
+  }
+
   markRequeued(tenantId: string, id: string): Promise<void> {
     return this.update(tenantId, id, {
       status: 'waiting',

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { validateEnvironment } from '../config/environment';
-import { RedisClient } from '../database/redis.provider';
+import { createRedisClient, RedisClient } from '../database/redis.provider';
 import { ProviderRateLimiter } from './provider-rate-limiter';
 import type { ProviderBucketRow } from './rate-limit-records';
 
@@ -21,7 +21,7 @@ describe('ProviderRateLimiter', () => {
   beforeAll(async () => {
     Logger.overrideLogger(false);
     const config = new AppConfig(validateEnvironment({ REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: prefix }));
-    redis = new RedisClient(config);
+    redis = createRedisClient(config);
     const records = { providerBuckets: async () => rows };
     limiter = new ProviderRateLimiter(records, redis);
     otherProcess = new ProviderRateLimiter(records, redis);

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { RedisClient } from '../database/redis.provider';
+import { duplicateOf, RedisClient } from '../database/redis.provider';
 import { PROVIDERS, ProviderName } from '../job-definitions/provider-names';
 import { RateLimitRecords } from './rate-limit-records';
 import { TOKEN_BUCKET_SCRIPT } from './token-bucket.script';
@@ -43,7 +42,7 @@ interface Bucket {
 export class ProviderRateLimiter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ProviderRateLimiter.name);
   /** A connection of its own: the limiter defines a Lua command on the client it is given. */
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private buckets = new Map<ProviderName, Bucket>();
   /** Acquires refused in this process since it started, per provider (a metric reads them). */
   private readonly refusals = new Map<ProviderName, number>();
@@ -53,7 +52,7 @@ export class ProviderRateLimiter implements OnModuleInit, OnApplicationShutdown 
     redis: RedisClient,
   ) {
     // Lazy: an app whose start-up fails before the first acquire leaves no connection behind.
-    this.redis = redis.duplicate({ lazyConnect: true });
+    this.redis = duplicateOf(redis, { lazyConnect: true });
   }
 
   async onModuleInit(): Promise<void> {

@@ -3,7 +3,8 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerModuleOptions } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
-import { REQUEST_CONNECTION_OPTIONS } from '../database/redis-connection';
+import type Redis from 'ioredis';
+import { connectRedis, REQUEST_CONNECTION_OPTIONS, serviceKeyPrefix } from '../database/redis-connection';
 import { QueueStoreModule } from '../queue-store/queue-store.module';
 import { ApiRateLimits } from './api/api-rate-limits';
 import { ApiThrottlerGuard } from './api/api-throttler.guard';
@@ -14,6 +15,22 @@ import { RateLimitRecords } from './rate-limit-records';
 import { RateLimitStatus } from './rate-limit-status';
 import { RateLimitConfig } from '../config/rate-limits.config';
 import { RateLimitController } from './rate-limit.controller';
+
+/**
+ * A connection of its own (single server or cluster), connecting on first use: worker processes
+ * never do. The storage closes it: it closes what it was given when told to, as its own.
+ */
+function throttlerStorage(config: AppConfig): ThrottlerStorageRedisService {
+  const connection = connectRedis(config.redis, {
+    keyPrefix: `${serviceKeyPrefix(config.redis)}throttle:`,
+    lazyConnect: true,
+    ...REQUEST_CONNECTION_OPTIONS,
+  });
+  // Typed for a single server, it takes a cluster client as well (it checks for both).
+  const storage = new ThrottlerStorageRedisService(connection as Redis);
+  storage.disconnectRequired = true;
+  return storage;
+}
 
 /**
  * Provider token buckets, circuit breakers, the emergency stop and API throttling.
@@ -30,12 +47,7 @@ import { RateLimitController } from './rate-limit.controller';
         return {
           // ApiThrottlerGuard sets limit and window per route group and caller; these are the defaults.
           throttlers: [{ name: 'default', limit: maxRequests, ttl: windowSeconds * 1000 }],
-          // A connection of its own (closed by the storage), connecting on first use: worker processes never do.
-          storage: new ThrottlerStorageRedisService(config.redis.url, {
-            keyPrefix: `${config.redis.prefix}:throttle:`,
-            lazyConnect: true,
-            ...REQUEST_CONNECTION_OPTIONS,
-          }),
+          storage: throttlerStorage(config),
         };
       },
     }),

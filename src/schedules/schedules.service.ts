@@ -3,7 +3,9 @@ import { QueryFailedError } from 'typeorm';
 import { ValidationFailedException } from '../common/errors/error-response';
 import type { FieldProblem } from '../common/errors/validation-details';
 import type { JobType } from '../job-definitions/job-types';
+import type { Role } from '../common/auth/auth-user';
 import { validatePayload } from '../jobs/job-submissions';
+import { refuseUnlessAllowed, submissionRefusals } from '../jobs/submission-authorization';
 import { cronProblems, nextTickAfter } from './cron-times';
 import type { CreateScheduleRequest, SchedulesQuery, UpdateScheduleRequest } from './dto/schedule-requests.dto';
 import type { SchedulePage, ScheduleView } from './dto/schedule-views.dto';
@@ -22,9 +24,10 @@ export class SchedulesService {
     private readonly repeatables: ScheduleRepeatables,
   ) {}
 
-  async create(tenantId: string, request: CreateScheduleRequest): Promise<ScheduleView> {
+  /** `roles`: the caller's; each tick submits the job as they could (403 otherwise, as POST /jobs). */
+  async create(tenantId: string, request: CreateScheduleRequest, roles: readonly Role[]): Promise<ScheduleView> {
     const timezone = request.timezone ?? 'UTC';
-    const jobData = await this.checked(request.cron, timezone, request.jobType, request.jobData);
+    const jobData = await this.checked(roles, request.cron, timezone, request.jobType, request.jobData);
     const enabled = request.enabled ?? true;
     const schedule = await this.unique(() =>
       this.schedules.create(tenantId, {
@@ -46,12 +49,12 @@ export class SchedulesService {
     return viewOf(found(await this.schedules.find(tenantId, id)));
   }
 
-  async update(tenantId: string, id: string, request: UpdateScheduleRequest): Promise<ScheduleView> {
+  async update(tenantId: string, id: string, request: UpdateScheduleRequest, roles: readonly Role[]): Promise<ScheduleView> {
     const current = found(await this.schedules.find(tenantId, id));
     const cron = request.cron ?? current.cron;
     const timezone = request.timezone ?? current.timezone;
     const jobType = request.jobType ?? current.jobType;
-    const jobData = await this.checked(cron, timezone, jobType as JobType, request.jobData ?? current.jobData);
+    const jobData = await this.checked(roles, cron, timezone, jobType as JobType, request.jobData ?? current.jobData);
     const enabled = request.enabled ?? current.enabled;
     const updated = found(
       await this.unique(() =>
@@ -74,8 +77,12 @@ export class SchedulesService {
     await this.repeatables.remove(repeatKeyOf(id));
   }
 
-  /** The job data as the type's payload class keeps it; 400 naming each bad field otherwise. */
-  private async checked(cron: string, timezone: string, type: JobType, data: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /**
+   * The job data as the type's payload class keeps it; 403 when the caller's roles may not
+   * submit the job (as in POST /jobs), 400 naming each bad field otherwise.
+   */
+  private async checked(roles: readonly Role[], cron: string, timezone: string, type: JobType, data: Record<string, unknown>): Promise<Record<string, unknown>> {
+    refuseUnlessAllowed(submissionRefusals(roles, { type, data }, { type: 'jobType', data: 'jobData', priority: 'priority' }));
     const problems: FieldProblem[] = cronProblems(cron, timezone);
     const { payload, problems: dataProblems } = await validatePayload({ type, data }, 'jobData');
     problems.push(...dataProblems);

@@ -320,8 +320,8 @@ describe('Dead-letter queue', () => {
   });
 
   it.each([
-    ['/dlq?from=yesterday', 'from', 'from must be a valid ISO 8601 date string'],
-    ['/dlq?to=2026-02-30T00:00:00Z', 'to', 'to must be a valid ISO 8601 date string'],
+    ['/dlq?from=yesterday', 'from', 'from must be a date or date-time such as 2026-12-01T10:15:30Z'],
+    ['/dlq?to=2026-02-30T00:00:00Z', 'to', 'to must be a date or date-time such as 2026-12-01T10:15:30Z'],
     ['/dlq?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'to', 'to must not be before from'],
     ['/dlq?limit=0', 'limit', 'limit must not be less than 1'],
     ['/dlq?limit=101', 'limit', 'limit must not be greater than 100'],

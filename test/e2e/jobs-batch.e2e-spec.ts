@@ -53,7 +53,7 @@ describe('Jobs', () => {
 
     it('is open to venue admins and closed to users', async () => {
       const tenant = newTenant();
-      const items = [{ type: 'scheduled-task', data: VALID_PAYLOADS['scheduled-task'] }];
+      const items = [{ type: 'analytics-process', data: VALID_PAYLOADS['analytics-process'] }];
       await batch(test, tenant.venueAdmin, items).expect(201);
       expectErrorBody(await batch(test, tenant.user, items), 403, 'Forbidden');
     });

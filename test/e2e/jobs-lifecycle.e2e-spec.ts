@@ -118,7 +118,7 @@ describe('Jobs', () => {
 
     it('answers 409 for a completed job', async () => {
       const tenant = newTenant();
-      const { id } = await submitOk(test, tenant.user, 'refund-process');
+      const { id } = await submitOk(test, tenant.user, 'payment-process');
       await waitForJobToFinish(test, tenant.user, id);
       expectErrorBody(await test.http().delete(`/jobs/${id}`).set(auth(tenant.admin)), 409, 'Conflict');
       expect((await getJob(test, tenant.user, id)).body.status).toBe('completed');

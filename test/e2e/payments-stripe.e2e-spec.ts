@@ -2,8 +2,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { JOB_EVENTS, JobFailedEvent } from '../../src/job-definitions/job-events';
+import { providerKeyFor } from '../../src/job-definitions/provider-key';
 import { PaymentGateway, WebhookSignatureError } from '../../src/payments/payment.gateway';
-import { providerIdempotencyKey } from '../../src/payments/provider-idempotency-key';
 import { STRIPE_API_VERSION } from '../../src/payments/stripe-payment.gateway';
 import { submitOk } from '../support/job-requests';
 import { paymentData } from '../support/payloads';
@@ -52,8 +52,7 @@ describe('Payments on the Stripe SDK, against the loopback Stripe fake', () => {
     const [create] = fake.requestsOf('payment_intents.create', orderId);
     const [confirm] = fake.requestsOf('payment_intents.confirm', orderId);
     expect(create.params).toMatchObject({ amount: '2500', currency: 'usd', payment_method: 'pm_card_visa', metadata: { orderId, tenantId: tenant.tenantId, jobId: id } });
-    const [{ idempotency_key: jobKey }] = await query(`SELECT idempotency_key FROM jobs WHERE id = $1`, [id]);
-    const keyOf = (step: string) => providerIdempotencyKey({ tenantId: tenant.tenantId, idempotencyKey: jobKey }, step);
+    const keyOf = (step: string) => providerKeyFor({ tenantId: tenant.tenantId, jobId: id }, step);
     expect(create.idempotencyKey).toBe(keyOf('payment_intent_created'));
     expect(confirm.idempotencyKey).toBe(keyOf('payment_intent_confirmed'));
     expect([create.apiVersion, confirm.apiVersion]).toEqual([STRIPE_API_VERSION, STRIPE_API_VERSION]);
@@ -179,25 +178,25 @@ describe('Payments on the Stripe SDK, against the loopback Stripe fake', () => {
 
     it('creates a customer and attaches a payment method, each replayed under its key', async () => {
       const key = `test-${randomUUID()}`;
-      const customer = await gateway().createCustomer({ email: 'fan@example.com', metadata: { tenantId: 't1' } }, `${key}:customer`);
-      expect(await gateway().createCustomer({ email: 'fan@example.com', metadata: { tenantId: 't1' } }, `${key}:customer`)).toEqual(customer);
-      expect(fake.effects('customer_created').filter((effect) => effect.idempotencyKey === `${key}:customer`)).toHaveLength(1);
-      const attached = await gateway().attachPaymentMethod('pm_card_visa', customer.customerId, `${key}:attach`);
+      const customer = await gateway().createCustomer({ email: 'fan@example.com', metadata: { tenantId: 't1' } }, providerKeyFor({ tenantId: 't1', jobId: key }, 'customer'));
+      expect(await gateway().createCustomer({ email: 'fan@example.com', metadata: { tenantId: 't1' } }, providerKeyFor({ tenantId: 't1', jobId: key }, 'customer'))).toEqual(customer);
+      expect(fake.effects('customer_created').filter((effect) => effect.idempotencyKey === providerKeyFor({ tenantId: 't1', jobId: key }, 'customer'))).toHaveLength(1);
+      const attached = await gateway().attachPaymentMethod('pm_card_visa', customer.customerId, providerKeyFor({ tenantId: 't1', jobId: key }, 'attach'));
       expect(attached).toEqual({ paymentMethodId: 'pm_card_visa', customerId: customer.customerId });
       expect(fake.requests.at(-1)?.replayed).toBe(false);
     });
 
     it('a key reused with other parameters is a permanent idempotency_error, never retried blindly', async () => {
-      const key = `test-${randomUUID()}`;
+      const key = providerKeyFor({ tenantId: 't1', jobId: randomUUID() }, 'customer');
       await gateway().createCustomer({ email: 'a@example.com' }, key);
       await expect(gateway().createCustomer({ email: 'b@example.com' }, key)).rejects.toMatchObject({ code: 'idempotency_error', permanent: true });
     });
 
     it('retrieves and cancels an intent', async () => {
       const key = `test-${randomUUID()}`;
-      const created = await gateway().createPaymentIntent({ amount: 700, currency: 'eur', paymentMethodId: 'pm_card_visa' }, `${key}:create`);
+      const created = await gateway().createPaymentIntent({ amount: 700, currency: 'eur', paymentMethodId: 'pm_card_visa' }, providerKeyFor({ tenantId: 't1', jobId: key }, 'create'));
       expect(await gateway().getPaymentIntent(created.paymentIntentId)).toEqual({ ...created, status: 'requires_confirmation' });
-      expect(await gateway().cancelPaymentIntent(created.paymentIntentId, `${key}:cancel`)).toMatchObject({ status: 'canceled' });
+      expect(await gateway().cancelPaymentIntent(created.paymentIntentId, providerKeyFor({ tenantId: 't1', jobId: key }, 'cancel'))).toMatchObject({ status: 'canceled' });
       await expect(gateway().getPaymentIntent('pi_missing')).rejects.toMatchObject({ code: 'resource_missing', permanent: true });
     });
 

@@ -42,7 +42,7 @@ describe('Clearing a queue (Stripe held at the network edge)', () => {
         await submitOk(test, tenantB.user, 'nft-mint'),
       ];
       const delayed = [
-        await submitOk(test, tenantA.user, 'refund-process', undefined, { delay: 60_000 }),
+        await submitOk(test, tenantA.venueAdmin, 'refund-process', undefined, { delay: 60_000 }),
         await submitOk(test, tenantB.user, 'payment-process', undefined, { delay: 60_000 }),
       ];
       expect(waiting.map((job) => job.status)).toEqual(['waiting', 'waiting']);
@@ -80,7 +80,7 @@ describe('Clearing a queue (Stripe held at the network edge)', () => {
     await test.http().post('/queues/background/pause').set(auth(tenant.admin)).expect(200);
     try {
       const waiting = await submitOk(test, tenant.user, 'analytics-process');
-      const delayed = await submitOk(test, tenant.user, 'cleanup', undefined, { delay: 60_000 });
+      const delayed = await submitOk(test, tenant.admin, 'cleanup', undefined, { delay: 60_000 });
       const cleared = await test.http().post('/queues/background/clear').set(auth(tenant.admin)).expect(200);
       expect(cleared.body).toEqual({ name: 'background', removed: 2 });
       const background = test.app.get(QueueRegistry).get('background');

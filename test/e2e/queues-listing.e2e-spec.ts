@@ -36,7 +36,7 @@ describe('Queues', () => {
         await waitForJobToFinish(test, tenantA.user, id);
         money.completed.unshift(id); // newest first, as listed
       }
-      money.delayed = (await submitOk(test, tenantA.user, 'refund-process', undefined, { delay: 60_000 })).id;
+      money.delayed = (await submitOk(test, tenantA.venueAdmin, 'refund-process', undefined, { delay: 60_000 })).id;
       money.other = (await submitOk(test, tenantB.user, 'payment-process')).id;
       await waitForJobToFinish(test, tenantB.user, money.other);
 

@@ -102,8 +102,12 @@ describe('Rate limit routes', () => {
       stopped: true,
       stoppedBy: `${tenant.tenantId}:user-1`,
       stoppedAt: expect.any(String),
-      workers: expect.any(Object),
+      workers: { paused: 1, running: 0 },
       notifiedWorkers: 1,
+      // The answer waits for this app's worker to confirm the stop.
+      status: 'applied',
+      acknowledged: [expect.any(String)],
+      pendingWorkers: [],
     });
     // A second stop keeps the first one's author and time.
     const again = await post('/rate-limits/emergency-stop', newTenant().admin).expect(200);
@@ -112,6 +116,6 @@ describe('Rate limit routes', () => {
     expect(status.body.emergencyStop).toMatchObject({ stopped: true, stoppedBy: stopped.body.stoppedBy });
 
     const resumed = await post('/rate-limits/resume').expect(200);
-    expect(resumed.body).toMatchObject({ stopped: false, stoppedBy: null, stoppedAt: null, notifiedWorkers: 1 });
+    expect(resumed.body).toMatchObject({ stopped: false, stoppedBy: null, stoppedAt: null, notifiedWorkers: 1, status: 'applied', workers: { paused: 0, running: 1 } });
   });
 });

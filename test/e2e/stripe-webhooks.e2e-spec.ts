@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import type { JobContext } from '../../src/job-definitions/job-handler';
+import { providerKeyFor } from '../../src/job-definitions/provider-key';
 import { StripeEventHandler } from '../../src/payments/stripe-event.handler';
 import { StripeEvents } from '../../src/payments/stripe-events';
 import { appsClosedAfterEach } from '../support/app-lifecycle';
@@ -240,8 +241,8 @@ describe('POST /webhooks/stripe', () => {
       expect(await settled(unrecorded.id)).toMatchObject({ outcome: 'unrecorded', job_id: paid.jobId });
       expect(await alertsOf(tenant)).toEqual([expect.objectContaining({ severity: 'warning', kind: 'payment.refund_unrecorded' })]);
 
-      const refund = await submitOk(test, tenant.user, 'refund-process', { paymentIntentId: paid.paymentIntentId, orderId: 'ord_1', amount: 1000 });
-      expect(await waitForJobToFinish(test, tenant.user, refund.id)).toMatchObject({ status: 'completed' });
+      const refund = await submitOk(test, tenant.venueAdmin, 'refund-process', { paymentIntentId: paid.paymentIntentId, orderId: 'ord_1', amount: 1000 });
+      expect(await waitForJobToFinish(test, tenant.venueAdmin, refund.id)).toMatchObject({ status: 'completed' });
       const recorded = stripeEvent('charge.refunded', refundedCharge(paid.paymentIntentId, ourMetadata(tenant, paid.jobId), 1000));
       await send(test, recorded).expect(200);
       expect(await settled(recorded.id)).toMatchObject({ outcome: 'matched', outcome_detail: expect.stringContaining(refund.id) });
@@ -310,8 +311,10 @@ describe('POST /webhooks/stripe without an endpoint secret', () => {
 
 /** What the runner would hand the handler; the handler reads only the tenant. */
 function handlerContext(tenant: Tenant): JobContext {
+  const jobId = randomUUID();
   return {
-    jobId: randomUUID(), tenantId: tenant.tenantId, attempt: 1, maxAttempts: 1, idempotencyKey: randomUUID(),
+    jobId, tenantId: tenant.tenantId, attempt: 1, maxAttempts: 1,
+    providerKey: (step) => providerKeyFor({ tenantId: tenant.tenantId, jobId }, step),
     reportProgress: async () => undefined,
     step: (_name, work) => work(),
     enqueue: async () => undefined,

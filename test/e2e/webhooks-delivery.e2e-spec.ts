@@ -67,8 +67,11 @@ describe('Webhook deliveries: fan-out, signatures, retries and every attempt rec
     const flaky = await receiver([500, 503, 200]);
     const endpoint = await createEndpoint(test, tenant.venueAdmin, flaky, ['refund.completed']);
 
-    const { body: refund } = await test.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`)
-      .send({ type: 'refund-process', data: VALID_PAYLOADS['refund-process'] }).expect(201);
+    // A refund names a payment of the tenant: paid first (the sandbox of this process remembers it).
+    const { body: payment } = await test.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`).send(paymentJob()).expect(201);
+    const { paymentIntentId } = (await waitForJobToFinish(test, tenant.user, payment.id)).result as { paymentIntentId: string };
+    const { body: refund } = await test.http().post('/jobs').set('Authorization', `Bearer ${tenant.venueAdmin}`)
+      .send({ type: 'refund-process', data: { ...VALID_PAYLOADS['refund-process'], paymentIntentId } }).expect(201);
     const event = await followUpOf(test, refund.id, 'webhook-event');
     const [delivery] = await finishedFollowUpsOf(test, event.id);
 

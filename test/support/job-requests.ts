@@ -1,6 +1,6 @@
 import type { ClientJobType } from '../../src/job-definitions/job-types';
 import { VALID_PAYLOADS } from './payloads';
-import type { TestApp } from './test-app';
+import type { newTenant, TestApp } from './test-app';
 import type { JobBody } from './wait-for';
 
 export interface SubmittedJob {
@@ -18,6 +18,17 @@ export interface JobPage {
 }
 
 export const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/**
+ * The token of the least role that may submit `type` with its valid payload (JOB_TYPES'
+ * submitters): a user where users may; the venue admin for refunds; the platform operator for
+ * scheduled tasks and for the valid cleanup, whose target is `all`.
+ */
+export function submitterToken(tenant: ReturnType<typeof newTenant>, type: ClientJobType): string {
+  if (type === 'refund-process') return tenant.venueAdmin;
+  if (type === 'scheduled-task' || type === 'cleanup') return tenant.admin;
+  return tenant.user;
+}
 
 export function submit(test: TestApp, token: string, body: unknown) {
   return test.http().post('/jobs').set(auth(token)).send(body as object);

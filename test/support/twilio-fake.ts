@@ -1,4 +1,4 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 
@@ -11,6 +11,8 @@ export const TWILIO_ERROR_NUMBERS: Record<string, { status: number; code: number
   '+15005550001': { status: 400, code: 21211, message: "The 'To' number +15005550001 is not a valid phone number." },
   '+15005550004': { status: 400, code: 21610, message: 'Attempt to send to unsubscribed recipient' },
   '+15005550009': { status: 400, code: 21614, message: "'To' number is not a valid mobile number" },
+  // A carrier's answer passed on as it came: NUL characters, and far longer than any message should be.
+  '+15005550010': { status: 400, code: 30008, message: `Unknown error from the carrier:\u0000${'\u0000x'.repeat(40_000)}` },
 };
 
 export interface SentSms {
@@ -30,6 +32,8 @@ export class TwilioFake {
   readonly sent: SentSms[] = [];
   /** Every POST to the Messages API, accepted or not. */
   readonly requests: { to: string; status: number }[] = [];
+  /** Every request as it arrived (headers and raw body): what a key sent to Twilio would show in. */
+  readonly raw: { headers: IncomingHttpHeaders; body: string }[] = [];
   private readonly failures = new Map<string, number[]>();
   private server?: Server;
 
@@ -64,6 +68,7 @@ export class TwilioFake {
       let text = '';
       request.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve(text));
     });
+    this.raw.push({ headers: request.headers, body });
     const match = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/.exec(request.url ?? '');
     if (request.method !== 'POST' || !match) return this.answer(response, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     const expected = `Basic ${Buffer.from(`${TWILIO_SID}:${TWILIO_TOKEN}`).toString('base64')}`;

@@ -72,7 +72,8 @@ export async function startWorkerProcess(
     );
   } catch (error) {
     await worker.stop();
-    throw error;
+    // What it printed says why it never became ready.
+    throw new Error(`${(error as Error).message}\n--- its output ends:\n${output.slice(-2500)}`);
   }
   return worker;
 }

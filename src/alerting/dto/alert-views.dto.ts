@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ISO_TIMESTAMP_DESCRIPTION, IsIsoTimestamp } from '../../common/validation/iso-timestamp';
 import { ALERT_SEVERITIES, AlertSeverity } from '../../monitoring/alert-record.entity';
 import { ALERT_CHANNELS, AlertChannel } from '../alert-deliveries';
 
@@ -17,12 +18,12 @@ export class AlertListQuery {
   @IsBoolean()
   acknowledged?: boolean;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Alerts raised at or after this instant (ISO 8601)' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ format: 'date-time', description: `Alerts raised at or after this instant; ${ISO_TIMESTAMP_DESCRIPTION}` })
+  @IsOptional() @IsIsoTimestamp()
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Alerts raised before this instant (ISO 8601)' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ format: 'date-time', description: `Alerts raised before this instant; ${ISO_TIMESTAMP_DESCRIPTION}` })
+  @IsOptional() @IsIsoTimestamp()
   to?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_ALERT_PAGE, default: 20 })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ISO_TIMESTAMP_DESCRIPTION, IsIsoTimestamp } from '../../common/validation/iso-timestamp';
 import { ROLES, type Role } from '../../common/auth/auth-user';
 import { AUDIT_OUTCOMES, type AuditDetails, type AuditOutcome } from '../audit-entry';
 
@@ -21,12 +22,12 @@ export class AuditListQuery {
   @IsOptional() @IsString() @Length(1, 200) @Matches(PRINTABLE, { message: 'target must not contain control characters' })
   target?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or after this instant (ISO 8601)' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ format: 'date-time', description: `Entries at or after this instant. ${ISO_TIMESTAMP_DESCRIPTION}` })
+  @IsOptional() @IsIsoTimestamp()
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Entries before this instant (ISO 8601)' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ format: 'date-time', description: `Entries before this instant. ${ISO_TIMESTAMP_DESCRIPTION}` })
+  @IsOptional() @IsIsoTimestamp()
   to?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_AUDIT_PAGE, default: 20 })

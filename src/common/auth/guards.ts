@@ -3,16 +3,25 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { AuthUser, Role } from './auth-user';
 import { IS_PUBLIC, REQUIRED_ROLES } from './decorators';
+import { RefusedRequests } from './refused-requests';
 
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly refusals: RefusedRequests,
+  ) {
     super();
   }
 
-  override canActivate(context: ExecutionContext) {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    return isPublic ? true : super.canActivate(context);
+    if (isPublic) return true;
+    try {
+      return (await super.canActivate(context)) as boolean;
+    } catch (error) {
+      return this.refusals.refuse(context, error);
+    }
   }
 
   override handleRequest<T = AuthUser>(error: unknown, user: T | false, info: unknown): T {
@@ -32,9 +41,12 @@ function describeTokenProblem(info: unknown): string {
 
 @Injectable()
 export class RolesGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly refusals: RefusedRequests,
+  ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const required = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, [
       context.getHandler(),
       context.getClass(),
@@ -42,6 +54,6 @@ export class RolesGuard implements CanActivate {
     if (!required?.length) return true;
     const user = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
     if (user && required.some((role) => user.roles.includes(role))) return true;
-    throw new ForbiddenException(`Requires one of the roles: ${required.join(', ')}`);
+    return this.refusals.refuse(context, new ForbiddenException(`Requires one of the roles: ${required.join(', ')}`));
   }
 }

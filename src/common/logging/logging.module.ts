@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../../config/app-config';
 import { currentJobLogFields } from './job-log-context';
+import { loggedUrl, serializeError, serializeRequest, serializeResponse } from './log-serializers';
 
 /** Credentials a log line must never carry; the dashboard's session cookie travels in Set-Cookie. */
 export const REDACTED_PATHS = [
@@ -11,8 +12,9 @@ export const REDACTED_PATHS = [
 
 /**
  * Structured logs: one line per request (with its request id) and per job event (with the
- * job's id, type, queue, tenant, attempt and trace id, see job-log-context.ts); credentials
- * are redacted. JSON, or readable single lines in a development terminal.
+ * job's id, type, queue, tenant, attempt and trace id, see job-log-context.ts). Credentials
+ * and payload values are kept out: requests, responses and errors go through the allowlists
+ * of log-serializers.ts, and the paths below are redacted besides. JSON, or readable single lines in a development terminal.
  */
 export const LoggingModule = LoggerModule.forRootAsync({
   inject: [AppConfig],
@@ -25,10 +27,10 @@ export const LoggingModule = LoggerModule.forRootAsync({
         genReqId: (request: IncomingMessage) => request.id ?? randomUUID(),
         // On every line written while the request is served, not only on its closing line.
         customProps: (request: IncomingMessage) => ({ requestId: request.id }),
-        customSuccessMessage: (request: IncomingMessage, response: ServerResponse) =>
-          `${request.method} ${request.url} ${response.statusCode}`,
-        customErrorMessage: (request: IncomingMessage, response: ServerResponse) =>
-          `${request.method} ${request.url} ${response.statusCode}`,
+        customSuccessMessage: requestLine,
+        customErrorMessage: requestLine,
+        // Allowlists (log-serializers.ts): no token in a header or the query, no value of a failed statement.
+        serializers: { req: serializeRequest, res: serializeResponse, err: serializeError },
         mixin: () => currentJobLogFields(),
         redact: {
           paths: REDACTED_PATHS,
@@ -51,6 +53,11 @@ export const LoggingModule = LoggerModule.forRootAsync({
     };
   },
 });
+
+/** `GET /jobs?limit=5 200`, the query's values redacted unless they are the API's own filters. */
+function requestLine(request: IncomingMessage & { originalUrl?: string }, response: ServerResponse): string {
+  return `${request.method} ${loggedUrl(request.originalUrl ?? request.url)} ${response.statusCode}`;
+}
 
 /** Readable lines for a developer at a terminal (or when asked for); JSON everywhere else and where pino-pretty is absent. */
 function wantsPrettyLogs(config: AppConfig): boolean {

@@ -1,30 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { ISO_TIMESTAMP_DESCRIPTION, IsIsoTimestamp, IsNotBefore } from '../../common/validation/iso-timestamp';
 import { JOB_TYPE_NAMES, JobType } from '../../job-definitions/job-types';
 import { QUEUE_NAMES, QueueName } from '../../job-definitions/queue-names';
 
 export const MAX_PAGE_SIZE = 100;
 export const EXPORT_FORMATS = ['json', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-/** `to` may not be before `from` (when both are given). */
-function IsNotBeforeFrom(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isNotBeforeFrom',
-      validator: {
-        validate: (value, args) => {
-          const from = (args?.object as { from?: unknown }).from;
-          if (typeof from !== 'string' || typeof value !== 'string') return true;
-          return Date.parse(value) >= Date.parse(from);
-        },
-        defaultMessage: (args) => `${args?.property} must not be before from`,
-      },
-    },
-    options,
-  );
-}
 
 /** Narrows dead-letter entries; every field optional, all given ones must match. */
 export class DlqFilterDto {
@@ -40,12 +23,12 @@ export class DlqFilterDto {
   @IsOptional() @IsString() @Length(1, 100)
   errorType?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Entries dead-lettered at or after this instant (ISO 8601)' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ format: 'date-time', description: `Entries dead-lettered at or after this instant; ${ISO_TIMESTAMP_DESCRIPTION}` })
+  @IsOptional() @IsIsoTimestamp()
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Entries dead-lettered before this instant (ISO 8601)' })
-  @IsOptional() @IsISO8601({ strict: true }) @IsNotBeforeFrom()
+  @ApiPropertyOptional({ format: 'date-time', description: `Entries dead-lettered before this instant; ${ISO_TIMESTAMP_DESCRIPTION}` })
+  @IsOptional() @IsIsoTimestamp() @IsNotBefore('from')
   to?: string;
 }
 

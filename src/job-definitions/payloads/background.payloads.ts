@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ISO_TIMESTAMP_DESCRIPTION, IsIsoTimestamp } from '../../common/validation/iso-timestamp';
 import { IsBoundedObject } from '../../common/validation/validators';
 
 export class AnalyticsProcessPayload {
@@ -11,8 +12,8 @@ export class AnalyticsProcessPayload {
   @IsOptional() @IsBoundedObject(16_384)
   properties?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ description: 'ISO 8601 time of the event', example: '2026-11-27T20:00:00Z' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ format: 'date-time', description: `Time of the event; ${ISO_TIMESTAMP_DESCRIPTION}`, example: '2026-11-27T20:00:00Z' })
+  @IsOptional() @IsIsoTimestamp()
   occurredAt?: string;
 }
 

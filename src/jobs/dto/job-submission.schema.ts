@@ -1,5 +1,7 @@
 import { getSchemaPath, type ReferenceObject, type SchemaObject } from '@nestjs/swagger';
-import { clientJobTypes, JOB_TYPES, JobType } from '../../job-definitions/job-types';
+import {
+  CLEANUP_ALL_SUBMITTERS, clientJobTypes, ELEVATED_PRIORITY_SUBMITTERS, JOB_TYPES, JobType, submittersOf,
+} from '../../job-definitions/job-types';
 import { JobOptionsDto, SubmitJobRequest } from './submit-job.dto';
 
 /** payment-process → PaymentProcessJobSubmission */
@@ -11,7 +13,15 @@ export function submissionSchemaName(type: JobType): string {
 function submissionOf(type: JobType): SchemaObject {
   return {
     type: 'object',
-    description: `A \`${type}\` job (queue \`${JOB_TYPES[type].queue}\`)`,
+    description: [
+      `A \`${type}\` job (queue \`${JOB_TYPES[type].queue}\`).`,
+      `Submitted by: ${submittersOf(type).join(', ')} (403 naming \`type\` for any other role).`,
+      `\`options.priority\` above normal: ${ELEVATED_PRIORITY_SUBMITTERS.join(', ')}.`,
+      ...(type === 'cleanup' ? [`\`data.target\` \`all\`: ${CLEANUP_ALL_SUBMITTERS.join(', ')}; a cleanup only ever touches the submitting tenant.`] : []),
+      ...(type === 'refund-process'
+        ? ['`data.paymentIntentId` must be a payment of this tenant (a completed payment-process job, or an intent whose metadata names the tenant) and `data.amount` at most what is left to refund (422 naming the field).']
+        : []),
+    ].join(' '),
     required: ['type', 'data'],
     properties: {
       type: { type: 'string', enum: [type] },

@@ -30,6 +30,20 @@ export class EmergencyStopView {
 export class EmergencyStopChangeView extends EmergencyStopView {
   @ApiProperty({ description: 'Worker processes that received the broadcast; others catch up by polling within seconds' })
   notifiedWorkers: number;
+
+  @ApiProperty({
+    enum: ['applied', 'pending'],
+    description:
+      'applied: every worker process seen has confirmed the change (after a stop, none takes a new job); ' +
+      'pending: some had not confirmed within EMERGENCY_STOP_ACK_TIMEOUT_MS (listed in pendingWorkers); they catch up by polling',
+  })
+  status: 'applied' | 'pending';
+
+  @ApiProperty({ type: [String], description: 'Worker processes (host:pid:instance) that confirmed the change', example: ['worker-1:42:9f86d081'] })
+  acknowledged: string[];
+
+  @ApiProperty({ type: [String], description: 'Worker processes (host:pid:instance) that had not confirmed when the answer was given' })
+  pendingWorkers: string[];
 }
 
 export class ProviderRateLimitView {

@@ -68,7 +68,7 @@ const ALL_ORDERS = '*';
 
 /**
  * Stripe's network edge on loopback, for the real SDK (`STRIPE_API_BASE_URL`): payment intents
- * (create, retrieve, confirm, cancel), refunds (create, retrieve), customers and payment method
+ * (create, retrieve with `expand[]=latest_charge`, confirm, cancel), refunds (create, retrieve), customers and payment method
  * attachment, from form-encoded bodies as the SDK sends them.
  *
  * Like Stripe, a POST's Idempotency-Key replays its first answer (with `Idempotent-Replayed:
@@ -206,10 +206,11 @@ export class StripeFake {
     res.on('close', () => (clientGone = !res.writableEnded));
     const raw = await readBody(req);
     const method = req.method ?? 'GET';
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, query = ''] = (req.url ?? '/').split('?');
     const route = routeOf(method, path);
     if (!route) return this.send(res, stripeError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`), {});
-    const params = parseForm(raw);
+    // A GET carries its parameters (e.g. `expand[0]=latest_charge`) in the query string, as the SDK sends them.
+    const params = parseForm(method === 'GET' ? query : raw);
     const idempotencyKey = header(req, 'idempotency-key');
     const request: FakeRequest = {
       operation: route.operation,
@@ -277,7 +278,7 @@ export class StripeFake {
       case 'payment_intents.create':
         return this.state.createIntent(params, key);
       case 'payment_intents.retrieve':
-        return this.state.retrieveIntent(id!);
+        return this.state.retrieveIntent(id!, params);
       case 'payment_intents.confirm':
         return this.state.confirmIntent(id!, params, key);
       case 'payment_intents.cancel':

@@ -99,9 +99,25 @@ export class StripeState {
     return { status: 200, body: view(intent) };
   }
 
-  retrieveIntent(id: string): StripeAnswer {
+  /** With `expand[]=latest_charge`, the charge as Stripe shows it: its amount and `amount_refunded`. */
+  retrieveIntent(id: string, params: FormObject = {}): StripeAnswer {
     const intent = this.intents.get(id);
-    return intent ? { status: 200, body: view(intent) } : missing('payment_intent', id);
+    if (!intent) return missing('payment_intent', id);
+    const expand = typeof params.expand === 'object' ? Object.values(params.expand) : [params.expand];
+    if (!expand.includes('latest_charge') || !intent.latest_charge) return { status: 200, body: view(intent) };
+    const charge = {
+      id: intent.latest_charge,
+      object: 'charge',
+      amount: intent.amount,
+      amount_captured: intent.amount_received,
+      amount_refunded: intent.refunded,
+      refunded: intent.refunded >= intent.amount_received,
+      currency: intent.currency,
+      payment_intent: intent.id,
+      status: 'succeeded',
+      livemode: false,
+    };
+    return { status: 200, body: { ...view(intent), latest_charge: charge } };
   }
 
   confirmIntent(id: string, params: FormObject, key: string | undefined): StripeAnswer {
