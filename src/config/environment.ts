@@ -4,6 +4,7 @@ import {
 } from './providers.config';
 import { OBSERVABILITY_ENVIRONMENT_SCHEMA, ObservabilityEnvironment } from './observability.config';
 import { MONITORING_ENVIRONMENT_SCHEMA, MonitoringEnvironment } from './monitoring.config';
+import { QUOTA_ENVIRONMENT_SCHEMA, QuotaEnvironment } from './quotas.config';
 import { cronExpression, DLQ_RETENTION_CRON, IDEMPOTENCY_CLEANUP_CRON } from './schedules.config';
 import { withSecretFiles } from './secret-files';
 
@@ -14,7 +15,7 @@ export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
 /** The environment after validation: every value typed and defaulted. */
-export interface Environment extends ProviderEnvironment, ObservabilityEnvironment, MonitoringEnvironment {
+export interface Environment extends ProviderEnvironment, ObservabilityEnvironment, MonitoringEnvironment, QuotaEnvironment {
   NODE_ENV: NodeEnv;
   APP_ROLE: AppRole;
   PORT: number;
@@ -132,6 +133,7 @@ const schema = Joi.object<Environment>({
   ...PROVIDER_ENVIRONMENT_SCHEMA,
   ...OBSERVABILITY_ENVIRONMENT_SCHEMA,
   ...MONITORING_ENVIRONMENT_SCHEMA,
+  ...QUOTA_ENVIRONMENT_SCHEMA,
 });
 
 export class InvalidEnvironmentError extends Error {
