@@ -135,6 +135,28 @@ describe('Tenant quotas', () => {
     }, 15_000, 'the tenant to be accepted again');
   });
 
+  it('accepts a tenant again once an operator has cleared the queue holding its jobs', async () => {
+    const tenant = newTenant();
+    const operator = newTenant();
+    const analytics = (options: object = {}) => ({ type: 'analytics-process', data: VALID_PAYLOADS['analytics-process'], options });
+    await test.http().post('/queues/background/pause').set(auth(operator.admin)).expect(200);
+    try {
+      await submitOk(test, tenant.user, 'analytics-process');
+      await submitOk(test, tenant.user, 'analytics-process', VALID_PAYLOADS['analytics-process'], { delay: HOUR });
+      await submitOk(test, tenant.user, 'analytics-process');
+      expect((await submit(test, tenant.user, analytics())).status).toBe(429);
+      expect((await test.http().post('/queues/background/clear').set(auth(operator.admin)).expect(200)).body.removed).toBeGreaterThanOrEqual(MAX_JOBS);
+      await waitFor(async () => {
+        const response = await submit(test, tenant.user, analytics({ delay: HOUR }));
+        if (response.status === 201) return true;
+        expect(response.status).toBe(429);
+        return undefined;
+      }, 15_000, 'the tenant to be accepted again');
+    } finally {
+      await test.http().post('/queues/background/resume').set(auth(operator.admin)).expect(200);
+    }
+  });
+
   it('a sweep releases what no event released (a job that finished while its release was lost)', async () => {
     const tenant = newTenant();
     const job = await submitOk(test, tenant.user, 'analytics-process');
