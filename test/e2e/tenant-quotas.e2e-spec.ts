@@ -115,7 +115,7 @@ describe('Tenant quotas', () => {
     const tenant = newTenant();
     const operator = newTenant();
     await test.http().post('/queues/background/pause').set(auth(operator.admin)).expect(200);
-    let ids: string[] = [];
+    const ids: string[] = [];
     try {
       for (let index = 0; index < MAX_JOBS; index += 1) {
         ids.push((await submitOk(test, tenant.user, 'analytics-process')).id);
@@ -125,8 +125,7 @@ describe('Tenant quotas', () => {
       await test.http().post('/queues/background/resume').set(auth(operator.admin)).expect(200);
     }
     for (const id of ids) expect((await waitForJobToFinish(test, tenant.user, id)).status).toBe('completed');
-    // Released as each job completes; no sweep runs within this wait (its interval is a minute).
-    ids = [];
+    // Released as each job completes: no sweep runs within this wait (one at start, then a minute apart).
     await waitFor(async () => {
       const response = await submit(test, tenant.user, { type: 'analytics-process', data: VALID_PAYLOADS['analytics-process'], options: { delay: HOUR } });
       if (response.status === 201) return true;
