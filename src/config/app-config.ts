@@ -3,6 +3,7 @@ import { AuthConfig } from './auth.config';
 import { MonitoringConfig } from './monitoring.config';
 import { ObservabilityConfig } from './observability.config';
 import { ProvidersConfig } from './providers.config';
+import { QuotaConfig } from './quotas.config';
 import { RateLimitConfig } from './rate-limits.config';
 import { AppRole, Environment, LogFormat, NodeEnv } from './environment';
 import { resolveRetryStrategies, RetryStrategy } from './retry-strategies.config';
@@ -50,6 +51,8 @@ export class AppConfig {
   readonly observability: ObservabilityConfig;
   /** The monitoring check's thresholds, cooldown and the SMS alert numbers. */
   readonly monitoring: MonitoringConfig;
+  /** Per-tenant limits on unfinished jobs and their Redis bytes. */
+  readonly quotas: QuotaConfig;
   /** How long a queue dashboard session (its cookie) lasts. */
   readonly dashboardSessionTtlSeconds: number;
 
@@ -89,6 +92,7 @@ export class AppConfig {
     this.providers = new ProvidersConfig(env);
     this.observability = new ObservabilityConfig(env);
     this.monitoring = new MonitoringConfig(env);
+    this.quotas = new QuotaConfig(env);
     this.dashboardSessionTtlSeconds = env.DASHBOARD_SESSION_TTL_SECONDS;
   }
 

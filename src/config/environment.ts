@@ -8,6 +8,7 @@ import {
   DATABASE_SESSIONS_ENVIRONMENT_SCHEMA, DatabaseSessionsEnvironment, databaseSessionProblems,
 } from './database-sessions.config';
 import { SCALE_OUT_ENVIRONMENT_SCHEMA, ScaleOutEnvironment } from './scale-out.config';
+import { QUOTA_ENVIRONMENT_SCHEMA, QuotaEnvironment } from './quotas.config';
 import { cronExpression, DLQ_RETENTION_CRON, IDEMPOTENCY_CLEANUP_CRON } from './schedules.config';
 import { withSecretFiles } from './secret-files';
 import { AUTH_ENVIRONMENT_SCHEMA, AuthEnvironment, authProblems } from './auth.config';
@@ -21,7 +22,7 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
 /** The environment after validation: every value typed and defaulted. */
 export interface Environment
   extends ProviderEnvironment, ObservabilityEnvironment, MonitoringEnvironment, DatabaseSessionsEnvironment, AuthEnvironment,
-    ScaleOutEnvironment {
+    ScaleOutEnvironment, QuotaEnvironment {
   NODE_ENV: NodeEnv;
   APP_ROLE: AppRole;
   PORT: number;
@@ -134,6 +135,7 @@ const schema = Joi.object<Environment>({
   ...MONITORING_ENVIRONMENT_SCHEMA,
   ...DATABASE_SESSIONS_ENVIRONMENT_SCHEMA,
   ...SCALE_OUT_ENVIRONMENT_SCHEMA,
+  ...QUOTA_ENVIRONMENT_SCHEMA,
 });
 
 export class InvalidEnvironmentError extends Error {

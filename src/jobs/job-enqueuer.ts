@@ -19,6 +19,7 @@ import { retryOptionsFor } from './job-options';
 import { inSpan, traceIdOf, traceparentForNewJob } from './job-tracing';
 import { BULL_PRIORITY, JobStatus } from '../job-definitions/job-status';
 import { JOB_TYPES } from '../job-definitions/job-types';
+import { estimatedBytes, QuotaClaim, TenantQuotas } from './tenant-quotas';
 
 /** Who submits: a client through the API, or the service itself (schedules, follow-ups, alerts). */
 export interface Submitter {
@@ -60,6 +61,7 @@ export class JobEnqueuer {
     private readonly records: JobRecords,
     private readonly cache: ServiceCache,
     private readonly tenantJobs: TenantJobIndex,
+    private readonly quotas: TenantQuotas,
   ) {}
 
   /** `id` fixes the job id for submissions that must come out the same when repeated (follow-ups, ticks). */
@@ -111,7 +113,24 @@ export class JobEnqueuer {
     return inSpan('job.enqueue', { 'job.count': planned.length }, () => this.recordAndAdd(tenantId, planned));
   }
 
+  /**
+   * API submissions count against the tenant's quotas before anything is written (all or
+   * nothing); the reservation is released again for whatever did not become a new job.
+   */
   private async recordAndAdd(tenantId: string, planned: PlannedJob[]): Promise<EnqueueOutcome[]> {
+    const claims = quotaClaimsOf(planned);
+    await this.quotas.reserve(tenantId, claims);
+    let outcomes: EnqueueOutcome[] = [];
+    try {
+      outcomes = await this.recordAndAddReserved(tenantId, planned);
+      return outcomes;
+    } finally {
+      const kept = new Set(outcomes.flatMap((outcome) => (outcome.created ? [outcome.job.id] : [])));
+      await this.quotas.release(claims.map((claim) => claim.jobId).filter((id) => !kept.has(id)));
+    }
+  }
+
+  private async recordAndAddReserved(tenantId: string, planned: PlannedJob[]): Promise<EnqueueOutcome[]> {
     const outcomes = await this.scope.run(tenantId, (manager) => this.recordIn(manager, tenantId, planned));
     const fresh = planned.filter((_, index) => outcomes[index].created);
     const added: Job<JobEnvelope>[] = [];
@@ -176,6 +195,13 @@ export class JobEnqueuer {
       await this.records.deleteIn(manager, ids);
     });
   }
+}
+
+/** The service's own submissions (follow-ups, alerts, ticks) are not a client's to limit. */
+function quotaClaimsOf(planned: PlannedJob[]): QuotaClaim[] {
+  return planned
+    .filter((job) => job.envelope.origin === 'api')
+    .map((job) => ({ jobId: job.summary.id, queue: job.summary.queue, bytes: estimatedBytes(job.envelope, job.options) }));
 }
 
 function groupByQueue(planned: PlannedJob[]): Map<QueueName, PlannedJob[]> {

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorResponse } from '../common/errors/error-response';
 import type { Response } from 'express';
 import type { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser, Roles } from '../common/auth/decorators';
@@ -13,6 +14,16 @@ import { Audited, lengthOf, fieldOf } from '../audit/audited.decorator';
 const VISIBILITY =
   "Every role: a `user` reaches only the jobs it submitted (its token's `sub`); `venue_admin` and `admin` every job of the token's tenant. " +
   "Any other job (another user's, another tenant's) answers 404, exactly as a missing id.";
+/** The API limit's 429 (with Retry-After), and the tenant quotas' (details name the quota). */
+const OverLimitOrQuota = () => ApiResponse({
+  status: 429,
+  type: ErrorResponse,
+  description:
+    'Too many requests for this caller and route group (retry after the Retry-After header), or over a tenant quota: ' +
+    '`details[0].field` is `quota.waitingJobs` or `quota.redisBytes` and the message names this tenant\'s limit. ' +
+    'Nothing of the request was created; submit again once jobs of the tenant have finished.',
+  headers: { 'Retry-After': { description: 'Seconds to wait before the next request (API limit only)', schema: { type: 'integer', minimum: 0 } } },
+});
 const NO_SUCH_JOB: [404, string] = [404, 'No such job for this caller (missing, another tenant\'s, or for a user another user\'s)'];
 
 @ApiTags('jobs')
@@ -35,6 +46,7 @@ export class JobsController {
     [409, 'A request with this idempotency key is still being accepted; try again shortly'],
     [422, 'An idempotency key was reused with a different request, or a refund does not fit a payment of this tenant (details name data.paymentIntentId or data.amount)'],
   )
+  @OverLimitOrQuota()
   async submit(
     @CurrentUser() user: AuthUser,
     @Body() body: SubmitJobRequest,
@@ -57,6 +69,7 @@ export class JobsController {
     [409, 'A request with one of these idempotency keys is still being accepted; try again shortly'],
     [422, 'An idempotency key was reused with a different request, or a refund does not fit a payment of this tenant; details name each item (jobs.N.data.paymentIntentId, jobs.N.data.amount)'],
   )
+  @OverLimitOrQuota()
   async submitBatch(@CurrentUser() user: AuthUser, @Body() body: SubmitBatchRequest): Promise<BatchResponse> {
     const outcomes = await this.jobs.submitBatch(user, body.jobs);
     return { jobs: outcomes.map((outcome) => outcome.job) };

@@ -21,6 +21,8 @@ import { FollowUps } from './follow-ups';
 import { OutboxRelay } from './outbox-relay';
 import { ScheduleTicks } from './schedule-ticks';
 import { SystemSubmissions } from './system-submissions';
+import { TenantQuotaKeeper } from './tenant-quota-keeper';
+import { TenantQuotas } from './tenant-quotas';
 
 @Module({
   imports: [DiscoveryModule, PersistenceModule, QueueStoreModule, IdempotencyModule, DeadLetterStoreModule, RateLimitModule],
@@ -41,6 +43,8 @@ import { SystemSubmissions } from './system-submissions';
     OutboxRelay,
     SystemSubmissions,
     ScheduleTicks,
+    TenantQuotas,
+    TenantQuotaKeeper,
   ],
   exports: [JobsService, SystemSubmissions, JobRecovery, JobEnqueuer, FollowUps, OutboxRelay],
 })
