@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import Redis from 'ioredis';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenAPIObject } from '@nestjs/swagger';
@@ -196,6 +196,9 @@ async function main(): Promise<number> {
     console.log(`\nFUZZ FAILED (seed ${seed}):\n${failures.join('\n')}`);
     return 1;
   }
+  // Kept only when something failed, for its stack traces and inputs.
+  rmSync(logFile, { force: true });
+  rmSync(requestsFile, { force: true });
   console.log(`fuzz passed (seed ${seed})`);
   return 0;
 }
