@@ -52,6 +52,11 @@ interface StartOptions {
   timeoutMs?: number;
 }
 
+const running = new Set<ChildProcess>();
+// A bench stopped by an error or Ctrl-C takes its children with it: none is left polling a dropped database.
+process.on('exit', () => { for (const child of running) child.kill('SIGKILL'); });
+process.once('SIGINT', () => process.exit(130));
+
 /** Forks a built script with its own environment and log file; resolves once it reports ready. */
 export async function startChild(options: StartOptions): Promise<Child> {
   const port = options.env.PORT ?? String(await freePort());
@@ -62,7 +67,8 @@ export async function startChild(options: StartOptions): Promise<Child> {
     stdio: ['ignore', log, log, 'ipc'],
     cwd: join(__dirname, '..'),
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  running.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { running.delete(child); resolve(); }));
   const url = `http://127.0.0.1:${port}`;
   const ready = options.readyUrl
     ? waitFor(async () => fetch(`${url}${options.readyUrl}`).then((response) => response.ok, () => false), options.timeoutMs ?? 180_000, `${options.script} to answer`, 250)
