@@ -40,16 +40,20 @@ describe('on a Redis Cluster', () => {
   it('runs jobs of every queue to completion, each queue in a slot of its own and the service’s keys in one', async () => {
     const app = test!;
     const tenant = newTenant();
+    // A refund must name a payment of this tenant: the single payment runs first, and the batch refunds it.
+    const single = await app.http().post('/jobs').set(auth(tenant.user)).send({ type: 'payment-process', data: paymentData({ orderId: 'ord_cluster_2' }) }).expect(201);
+    const paid = await waitForJobToFinish(app, tenant.user, single.body.id, 60_000);
+    expect(paid.status).toBe('completed');
+    const paymentIntentId = String((paid.result as { paymentIntentId?: string } | undefined)?.paymentIntentId);
     const items = [
       { type: 'payment-process', data: paymentData({ orderId: 'ord_cluster_1' }) },
-      { type: 'refund-process', data: VALID_PAYLOADS['refund-process'] },
+      { type: 'refund-process', data: { ...VALID_PAYLOADS['refund-process'], paymentIntentId, orderId: 'ord_cluster_2', amount: 500 } },
       { type: 'email-send', data: VALID_PAYLOADS['email-send'] },
       { type: 'sms-send', data: VALID_PAYLOADS['sms-send'] },
       { type: 'analytics-process', data: { event: 'gate.scan', occurredAt: '2026-03-01T12:00:00.000Z' } },
       { type: 'cleanup', data: VALID_PAYLOADS.cleanup },
     ];
     const { body } = await app.http().post('/jobs/batch').set(auth(tenant.admin)).send({ jobs: items }).expect(201);
-    const single = await app.http().post('/jobs').set(auth(tenant.user)).send({ type: 'payment-process', data: paymentData({ orderId: 'ord_cluster_2' }) }).expect(201);
     const ids: string[] = [...body.jobs.map((job: { id: string }) => job.id), single.body.id];
     const finished = await Promise.all(ids.map((id) => waitForJobToFinish(app, tenant.user, id, 60_000)));
     expect(finished.map((job) => [job.type, job.status])).toEqual([...items.map((item) => [item.type, 'completed']), ['payment-process', 'completed']]);
