@@ -19,6 +19,7 @@ import type { Principal } from './principals';
 import { describeFailure, statusTable, type Outcome } from './report';
 import { caseArbitrary, type FuzzCase } from './request-arbitraries';
 import { routeName, routesOf, type FuzzRoute } from './routes';
+import { buildServiceForTests } from '../support/service-build';
 import { startService, type ServiceProcess } from './service-process';
 import { closeSlowReaders, openSlowReaders } from './slow-readers';
 import { leakIn, mustRefuse } from './verdicts';
@@ -94,6 +95,7 @@ async function main(): Promise<number> {
   console.log(`fuzz seed: ${seed} (reproduce with: npm run fuzz -- --seed ${seed} --requests ${total})`);
 
   const started = Date.now();
+  await buildServiceForTests();
   const database = await createFuzzDatabase();
   const prefix = `qs-fuzz-${process.pid}`;
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');

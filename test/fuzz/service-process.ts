@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { SERVICE_ENTRY } from '../support/service-build';
 import { send } from './http-client';
 
 export interface ServiceProcess {
@@ -24,12 +25,12 @@ function freePort(): Promise<number> {
 }
 
 /**
- * The real service (src/main.ts, API and workers) as a child process; its JSON log goes to
+ * The real service (src/main.ts compiled, API and workers) as a child process; its JSON log goes to
  * `logFile`, and error lines are kept by request id.
  */
 export async function startService(env: Record<string, string>, logFile: string, readyTimeoutMs = 120_000): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  const child = spawn(process.execPath, [SERVICE_ENTRY], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@ import { AppConfig } from '../../src/config/app-config';
 import { validateEnvironment } from '../../src/config/environment';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { ensureDatabaseExists } from '../../src/database/ensure-database';
+import { buildServiceForTests } from './service-build';
 
 const SERVER_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RUN_DATABASE = /^queue_service_test_(\d+)$/;
@@ -14,6 +15,7 @@ const RUN_DATABASE = /^queue_service_test_(\d+)$/;
  * is gone are dropped, so concurrent runs on one machine never drop each other's.
  */
 export default async function globalSetup(): Promise<void> {
+  const build = buildServiceForTests();
   const name = `queue_service_test_${process.pid}`;
   await dropAbandonedDatabases();
   const url = new URL(SERVER_URL);
@@ -26,6 +28,7 @@ export default async function globalSetup(): Promise<void> {
   await dataSource.initialize();
   await dataSource.runMigrations();
   await dataSource.destroy();
+  await build;
 }
 
 export async function dropDatabase(name: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { SERVICE_ENTRY } from './service-build';
 import { waitFor } from './wait-for';
 
 export interface WorkerProcess {
@@ -16,7 +17,7 @@ export interface WorkerProcess {
 const REPO_ROOT = join(__dirname, '..', '..');
 
 /**
- * Runs the real service (src/main.ts) as a separate process with APP_ROLE=worker, on the test
+ * Runs the real service (src/main.ts, compiled by global-setup) as a separate process with APP_ROLE=worker, on the test
  * database and the given Redis prefix, and resolves once `ready` says so (e.g. its Bull
  * workers show up in `queue.getWorkers()`; the service's own logs are not a reliable signal).
  */
@@ -25,7 +26,7 @@ export async function startWorkerProcess(
   ready: () => Promise<boolean>,
   readyTimeoutMs = 30_000,
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  const child = spawn(process.execPath, [SERVICE_ENTRY], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',
