@@ -13,32 +13,37 @@ export class IdempotencyKeys {
   constructor(private readonly scope: TenantScope) {}
 
   /**
-   * Inserts the key as pending for `jobId`, or takes over an expired entry; answers false when
-   * a live entry holds it. Concurrent claims of one key serialize on its primary key.
+   * Inserts each key as pending for its job, or takes over an expired entry, in one statement;
+   * answers the keys it claimed (a live entry keeps the others). Concurrent claims of one key
+   * serialize on its primary key. The keys must be distinct: one statement cannot take over
+   * the same row twice.
    */
-  async claimIn(
+  async claimAllIn(
     manager: EntityManager,
-    claim: { tenantId: string; key: string; jobId: string; requestHash: string; ttlSeconds: number },
-  ): Promise<boolean> {
-    const claimed = await manager.query(
+    tenantId: string,
+    claims: Array<{ key: string; jobId: string; requestHash: string }>,
+    ttlSeconds: number,
+  ): Promise<Set<string>> {
+    const claimed: Array<{ key: string }> = await manager.query(
       `INSERT INTO idempotency_keys (tenant_id, key, job_id, request_hash, status, expires_at)
-       VALUES ($1, $2, $3, $4, 'pending', now() + make_interval(secs => $5))
+       SELECT $1, claim.key, claim.job_id, claim.request_hash, 'pending', now() + make_interval(secs => $5)
+         FROM unnest($2::text[], $3::uuid[], $4::text[]) AS claim(key, job_id, request_hash)
        ON CONFLICT (tenant_id, key) DO UPDATE
          SET job_id = EXCLUDED.job_id, request_hash = EXCLUDED.request_hash, status = 'pending',
              result = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
          WHERE idempotency_keys.expires_at < now()
-       RETURNING job_id`,
-      [claim.tenantId, claim.key, claim.jobId, claim.requestHash, claim.ttlSeconds],
+       RETURNING key`,
+      [tenantId, claims.map((claim) => claim.key), claims.map((claim) => claim.jobId), claims.map((claim) => claim.requestHash), ttlSeconds],
     );
-    return claimed.length > 0;
+    return new Set(claimed.map((row) => row.key));
   }
 
-  async holderIn(manager: EntityManager, tenantId: string, key: string): Promise<KeyHolder> {
-    const [holder] = await manager.query(
-      `SELECT job_id, request_hash FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`,
-      [tenantId, key],
+  async holdersIn(manager: EntityManager, tenantId: string, keys: string[]): Promise<Map<string, KeyHolder>> {
+    const rows: Array<{ key: string; job_id: string; request_hash: string }> = await manager.query(
+      `SELECT key, job_id, request_hash FROM idempotency_keys WHERE tenant_id = $1 AND key = ANY($2::text[])`,
+      [tenantId, keys],
     );
-    return { jobId: holder.job_id, requestHash: holder.request_hash };
+    return new Map(rows.map((row) => [row.key, { jobId: row.job_id, requestHash: row.request_hash }]));
   }
 
   async deleteIn(manager: EntityManager, key: string, jobId: string): Promise<void> {

@@ -7,7 +7,7 @@ import { AdvisoryLocks } from '../database/advisory-lock';
 import { TenantScope } from '../database/tenant-scope';
 import { JOB_TYPES, JobType } from '../job-definitions/job-types';
 import { canonicalJson } from './canonical-json';
-import { IdempotencyKeys } from './idempotency-keys';
+import { IdempotencyKeys, KeyHolder } from './idempotency-keys';
 
 export type Reservation =
   | { reserved: true }
@@ -49,15 +49,34 @@ export class IdempotencyService {
   }
 
   /**
-   * Claims `key` for `jobId` inside the submitting transaction. An expired entry is taken
+   * Claims each key for its job inside the submitting transaction. An expired entry is taken
    * over; a live one answers with the job that holds it. Concurrent claims of one key
-   * serialize on its primary key, so exactly one wins.
+   * serialize on its primary key, so exactly one wins. Two statements whatever the batch's
+   * size: one multi-row claim, then one look-up of the holders of what it could not claim. A
+   * key repeated within the batch goes to its first job. Answers in the order given.
    */
-  async reserve(manager: EntityManager, tenantId: string, key: string, jobId: string, requestHash: string): Promise<Reservation> {
-    const ttlSeconds = this.config.idempotencyTtlMs / 1000;
-    if (await this.keys.claimIn(manager, { tenantId, key, jobId, requestHash, ttlSeconds })) return { reserved: true };
-    const holder = await this.keys.holderIn(manager, tenantId, key);
-    return { reserved: false, jobId: holder.jobId, sameRequest: holder.requestHash === requestHash };
+  async reserveAll(
+    manager: EntityManager,
+    tenantId: string,
+    entries: Array<{ key: string; jobId: string; requestHash: string }>,
+  ): Promise<Reservation[]> {
+    const firstOfKey = new Map<string, { jobId: string; requestHash: string }>();
+    for (const entry of entries) if (!firstOfKey.has(entry.key)) firstOfKey.set(entry.key, entry);
+    // In key order: two batches sharing keys then lock them in the same order, never a deadlock.
+    const claims = [...firstOfKey].map(([key, first]) => ({ key, ...first })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const claimed = claims.length
+      ? await this.keys.claimAllIn(manager, tenantId, claims, this.config.idempotencyTtlMs / 1000)
+      : new Set<string>();
+    const unclaimed = claims.filter((claim) => !claimed.has(claim.key)).map((claim) => claim.key);
+    const holders = unclaimed.length ? await this.keys.holdersIn(manager, tenantId, unclaimed) : new Map<string, KeyHolder>();
+    return entries.map((entry): Reservation => {
+      const first = firstOfKey.get(entry.key)!;
+      if (first.jobId === entry.jobId && claimed.has(entry.key)) return { reserved: true };
+      const holder = claimed.has(entry.key) ? first : holders.get(entry.key);
+      // Claimed by nobody and held by nobody: an expired holder deleted between the two statements.
+      if (!holder) throw new Error(`Idempotency key of job ${entry.jobId} is neither claimed nor held`);
+      return { reserved: false, jobId: holder.jobId, sameRequest: holder.requestHash === entry.requestHash };
+    });
   }
 
   /** Gives a key back when its submission could not be enqueued. */

@@ -1,3 +1,4 @@
+import type { JobOrigin } from './job-envelope';
 import type { ClassifiedError } from './job-errors';
 import type { JobType } from './job-types';
 
@@ -18,6 +19,8 @@ export interface JobAttemptIdentity {
 }
 
 export interface JobEventBase extends JobAttemptIdentity {
+  /** Who asked for the job (absent on jobs enqueued before origins existed: the API). */
+  origin?: JobOrigin;
   /**
    * When the job became due (Bull's add time plus its delay, epoch ms): the wait-time metric.
    * Absent when Bull gave no time.

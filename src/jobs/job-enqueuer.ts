@@ -131,7 +131,10 @@ export class JobEnqueuer {
   }
 
   private async recordAndAddReserved(tenantId: string, planned: PlannedJob[]): Promise<EnqueueOutcome[]> {
-    const outcomes = await this.scope.run(tenantId, (manager) => this.recordIn(manager, tenantId, planned));
+    // Redis-only jobs without a key have nothing to write: no transaction for them.
+    const outcomes = planned.some(writesInDatabase)
+      ? await this.scope.run(tenantId, (manager) => this.recordIn(manager, tenantId, planned))
+      : planned.map((job): EnqueueOutcome => ({ created: true, job: job.summary }));
     const fresh = planned.filter((_, index) => outcomes[index].created);
     const added: Job<JobEnvelope>[] = [];
     try {
@@ -162,11 +165,16 @@ export class JobEnqueuer {
   async recordIn(manager: EntityManager, tenantId: string, planned: PlannedJob[]): Promise<EnqueueOutcome[]> {
     const outcomes: EnqueueOutcome[] = [];
     const conflicts: FieldProblem[] = [];
+    const keyed = planned.filter((job) => job.envelope.idempotencyKey && job.requestHash);
+    const reservations = new Map(
+      (await this.idempotency.reserveAll(
+        manager,
+        tenantId,
+        keyed.map((job) => ({ key: job.envelope.idempotencyKey!, jobId: job.summary.id, requestHash: job.requestHash! })),
+      )).map((reservation, index) => [keyed[index], reservation]),
+    );
     for (const job of planned) {
-      const key = job.envelope.idempotencyKey;
-      const reservation = key && job.requestHash
-        ? await this.idempotency.reserve(manager, tenantId, key, job.summary.id, job.requestHash)
-        : { reserved: true as const };
+      const reservation = reservations.get(job) ?? { reserved: true as const };
       if (reservation.reserved) {
         outcomes.push({ created: true, job: job.summary });
       } else if (reservation.sameRequest) {
@@ -195,6 +203,11 @@ export class JobEnqueuer {
       await this.records.deleteIn(manager, ids);
     });
   }
+}
+
+/** What `recordIn` would write for the job: its idempotency key, its record. */
+function writesInDatabase(job: PlannedJob): boolean {
+  return Boolean(job.record || (job.envelope.idempotencyKey && job.requestHash));
 }
 
 /** The service's own submissions (follow-ups, alerts, ticks) are not a client's to limit. */

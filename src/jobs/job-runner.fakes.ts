@@ -28,7 +28,7 @@ import type { ScheduleTicks } from './schedule-ticks';
 export const FAKE_MANAGER = { fake: 'entity-manager' } as unknown as EntityManager;
 
 export class FakeAttempts {
-  outcome: ClaimOutcome = { kind: 'claimed', fence: 7, data: { fromRecord: true } };
+  outcome: ClaimOutcome<Map<string, object>> = { kind: 'claimed', fence: 7, data: { fromRecord: true }, also: new Map() };
   completeError?: Error;
   failError?: Error;
   firstFailedAt = new Date('2026-11-01T10:00:00Z');
@@ -38,7 +38,7 @@ export class FakeAttempts {
   readonly defers: AttemptRef[] = [];
   readonly cancelledUnclaimed: Array<{ tenantId: string; jobId: string }> = [];
 
-  async claim(tenantId: string, jobId: string, _owner: string, attempt: number): Promise<ClaimOutcome> {
+  async claim(tenantId: string, jobId: string, _owner: string, attempt: number): Promise<ClaimOutcome<Map<string, object>>> {
     this.claims.push({ tenantId, jobId, attempt });
     return this.outcome;
   }
@@ -225,7 +225,7 @@ export function runnerWithFakes() {
       return work(FAKE_MANAGER);
     },
   };
-  const journal = { steps: async () => new Map<string, object>(), record: async () => undefined };
+  const journal = { stepsIn: async () => new Map<string, object>(), record: async () => undefined };
   const leases = { keep: () => ({ stop: () => undefined }) };
   const providers = { run: <T>(_provider: unknown, work: () => Promise<T>) => work() };
   const runner = new JobRunner(

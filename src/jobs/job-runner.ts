@@ -38,6 +38,8 @@ interface Delivery extends JobEventBase {
   startedAt: number;
   /** Set once a persisted job is claimed: every record write names its fence. */
   ref?: AttemptRef;
+  /** The effect journal's steps, read with the claim. */
+  journal: Map<string, object>;
   /** Follow-up jobs the handler asked for, by name, written with the completion. */
   followUps: Map<string, PlannedJob>;
 }
@@ -125,11 +127,12 @@ export class JobRunner {
   }
 
   private describe(job: Job<JobEnvelope>): Delivery {
-    const { tenantId, type, idempotencyKey } = job.data;
+    const { tenantId, type, idempotencyKey, origin } = job.data;
     return {
       jobId: String(job.id),
       tenantId,
       type,
+      origin,
       queue: JOB_TYPES[type].queue,
       attempt: job.attemptsMade + 1,
       dueAt: job.timestamp === undefined ? undefined : job.timestamp + (job.opts.delay ?? 0),
@@ -139,15 +142,20 @@ export class JobRunner {
       idempotencyKey,
       startedAt: Date.now(),
       followUps: new Map(),
+      journal: new Map(),
     };
   }
 
   /** Takes the record for this attempt; its payload, not Redis's copy, is what runs. */
   private async claim(delivery: Delivery): Promise<Record<string, unknown> | FinishedEarlier> {
-    const claim: ClaimOutcome = await this.attempts.claim(delivery.tenantId, delivery.jobId, this.workerId, delivery.attempt);
+    const claim: ClaimOutcome<Map<string, object>> = await this.attempts.claim(
+      delivery.tenantId, delivery.jobId, this.workerId, delivery.attempt,
+      (manager) => this.journal.stepsIn(manager, delivery.jobId),
+    );
     switch (claim.kind) {
       case 'claimed':
         delivery.ref = { tenantId: delivery.tenantId, jobId: delivery.jobId, fence: claim.fence };
+        delivery.journal = claim.also;
         return claim.data;
       case 'leased':
         throw new JobDeferral('another worker holds the job', claim.retryInMs);
@@ -161,7 +169,7 @@ export class JobRunner {
 
   private async execute(job: Job<JobEnvelope>, delivery: Delivery, payload: Record<string, unknown>): Promise<object> {
     const type: JobType = delivery.type;
-    const steps = delivery.ref ? await this.journal.steps(delivery.tenantId, delivery.jobId) : new Map<string, object>();
+    const steps = delivery.journal;
     const lease = delivery.ref ? this.leases.keep(job, delivery.ref) : undefined;
     const followUpNames = new Set<string>();
     const context: JobContext = {
@@ -329,8 +337,8 @@ export class JobRunner {
   }
 
   private eventBase(delivery: Delivery): JobEventBase {
-    const { jobId, tenantId, type, queue, attempt, dueAt, data } = delivery;
-    return { jobId, tenantId, type, queue, attempt, dueAt, data };
+    const { jobId, tenantId, type, queue, attempt, dueAt, data, origin } = delivery;
+    return { jobId, tenantId, type, queue, attempt, dueAt, data, origin };
   }
 }
 

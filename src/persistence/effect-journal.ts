@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { TenantScope } from '../database/tenant-scope';
 import { StaleAttemptError } from '../job-definitions/job-errors';
 import type { AttemptRef } from './job-attempts';
@@ -12,9 +13,11 @@ import type { AttemptRef } from './job-attempts';
 export class EffectJournal {
   constructor(private readonly scope: TenantScope) {}
 
-  async steps(tenantId: string, jobId: string): Promise<Map<string, object>> {
-    const rows: { step: string; details: object }[] = await this.scope.run(tenantId, (manager) =>
-      manager.query(`SELECT step, details FROM critical_jobs WHERE job_id = $1`, [jobId]),
+  /** The recorded steps, read in the caller's tenant transaction (the runner's claim). */
+  async stepsIn(manager: EntityManager, jobId: string): Promise<Map<string, object>> {
+    const rows: { step: string; details: object }[] = await manager.query(
+      `SELECT step, details FROM critical_jobs WHERE job_id = $1`,
+      [jobId],
     );
     return new Map(rows.map((row) => [row.step, row.details]));
   }

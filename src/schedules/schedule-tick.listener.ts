@@ -35,14 +35,16 @@ export class ScheduleTickListener {
     return 'run';
   }
 
+  // Only a schedule's jobs can be some row's last job: any other would be a transaction per job
+  // that matches nothing.
   @OnEvent(JOB_EVENTS.completed)
   async onCompleted(event: JobCompletedEvent): Promise<void> {
-    await this.outcome(event.tenantId, event.jobId, 'completed');
+    if (event.origin === 'schedule') await this.outcome(event.tenantId, event.jobId, 'completed');
   }
 
   @OnEvent(JOB_EVENTS.failed)
   async onFailed(event: JobFailedEvent): Promise<void> {
-    if (event.final) await this.outcome(event.tenantId, event.jobId, 'failed');
+    if (event.final && event.origin === 'schedule') await this.outcome(event.tenantId, event.jobId, 'failed');
   }
 
   private async outcome(tenantId: string, jobId: string, outcome: 'completed' | 'failed'): Promise<void> {
