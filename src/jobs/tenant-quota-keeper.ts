@@ -23,6 +23,8 @@ export class TenantQuotaKeeper implements OnApplicationBootstrap, OnApplicationS
   private readonly logger = new Logger(TenantQuotaKeeper.name);
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<number>;
+  private readonly pendingReleases = new Set<string>();
+  private releasing?: Promise<void>;
 
   constructor(
     private readonly config: AppConfig,
@@ -93,9 +95,22 @@ export class TenantQuotaKeeper implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
+  /**
+   * Releases in batches: the jobs that finish while a release is under way go together in the
+   * next one (two Redis round trips per batch, not per job, under load).
+   */
   private releaseQuietly(jobIds: string[]): void {
-    this.quotas.release(jobIds).catch((error: unknown) =>
-      this.logger.warn({ err: error }, 'Could not release jobs from their tenant quota; the sweep will'));
+    for (const id of jobIds) this.pendingReleases.add(id);
+    this.releasing ??= this.releasePending().finally(() => (this.releasing = undefined));
+  }
+
+  private async releasePending(): Promise<void> {
+    while (this.pendingReleases.size) {
+      const batch = [...this.pendingReleases];
+      this.pendingReleases.clear();
+      await this.quotas.release(batch).catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'Could not release jobs from their tenant quota; the sweep will'));
+    }
   }
 
   /** O(1) per job: the job hash exists, and it is in neither finished set. */
