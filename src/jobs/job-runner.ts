@@ -150,12 +150,12 @@ export class JobRunner {
   private async claim(delivery: Delivery): Promise<Record<string, unknown> | FinishedEarlier> {
     const claim: ClaimOutcome<Map<string, object>> = await this.attempts.claim(
       delivery.tenantId, delivery.jobId, this.workerId, delivery.attempt,
-      (manager) => this.journal.stepsIn(manager, delivery.jobId),
+      (manager, claimedIds) => this.journal.stepsIn(manager, claimedIds),
     );
     switch (claim.kind) {
       case 'claimed':
         delivery.ref = { tenantId: delivery.tenantId, jobId: delivery.jobId, fence: claim.fence };
-        delivery.journal = claim.also;
+        delivery.journal = claim.also ?? new Map();
         return claim.data;
       case 'leased':
         throw new JobDeferral('another worker holds the job', claim.retryInMs);

@@ -13,13 +13,15 @@ import type { AttemptRef } from './job-attempts';
 export class EffectJournal {
   constructor(private readonly scope: TenantScope) {}
 
-  /** The recorded steps, read in the caller's tenant transaction (the runner's claim). */
-  async stepsIn(manager: EntityManager, jobId: string): Promise<Map<string, object>> {
-    const rows: { step: string; details: object }[] = await manager.query(
-      `SELECT step, details FROM critical_jobs WHERE job_id = $1`,
-      [jobId],
+  /** The recorded steps of each job, read in the caller's tenant transaction (the runner's claims). */
+  async stepsIn(manager: EntityManager, jobIds: string[]): Promise<Map<string, Map<string, object>>> {
+    const rows: { job_id: string; step: string; details: object }[] = await manager.query(
+      `SELECT job_id, step, details FROM critical_jobs WHERE job_id = ANY($1::uuid[])`,
+      [jobIds],
     );
-    return new Map(rows.map((row) => [row.step, row.details]));
+    const steps = new Map(jobIds.map((id) => [id, new Map<string, object>()]));
+    for (const row of rows) steps.get(row.job_id)?.set(row.step, row.details);
+    return steps;
   }
 
   async record(ref: AttemptRef, step: string, details: object): Promise<void> {

@@ -33,6 +33,9 @@ export interface AttemptRef {
  */
 @Injectable()
 export class JobAttempts {
+  /** Claims waiting for their group's statement, by tenant and owner. */
+  private readonly claimGroups = new Map<string, ClaimGroup<unknown>>();
+
   constructor(
     private readonly config: AppConfig,
     private readonly scope: TenantScope,
@@ -40,39 +43,84 @@ export class JobAttempts {
   ) {}
 
   /**
-   * `alsoRead` runs in the claim's transaction once the job is claimed (the effect journal: a
-   * transaction, and its round trips, fewer per job).
+   * Takes the job for this attempt. Claims are grouped (group commit): the claims of one tenant
+   * and owner that arrive while that group's previous claim statement runs go together in the
+   * next, one multi-row UPDATE and one transaction for all of them. `alsoRead` runs in that
+   * transaction for the jobs it claimed (the effect journal), answering per job id.
    */
   claim<Also = undefined>(
     tenantId: string,
     jobId: string,
     owner: string,
     attempt: number,
-    alsoRead?: (manager: EntityManager) => Promise<Also>,
+    alsoRead?: (manager: EntityManager, claimedIds: string[]) => Promise<Map<string, Also>>,
   ): Promise<ClaimOutcome<Also>> {
-    return this.scope.run(tenantId, async (manager): Promise<ClaimOutcome<Also>> => {
-      const [claimed] = await manager.query(
-        `UPDATE jobs SET fence = fence + 1, lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3),
-           status = 'active', attempts = $4, started_at = now(), finished_at = NULL, updated_at = now()
-         WHERE id = $1 AND status IN ('waiting', 'delayed', 'active')
-           AND (lease_expires_at IS NULL OR lease_expires_at < now())
-         RETURNING fence, data`,
-        [jobId, owner, this.config.jobLeaseMs / 1000, attempt],
-      );
-      if (claimed.length) {
-        const also = (alsoRead ? await alsoRead(manager) : undefined) as Also;
-        return { kind: 'claimed', fence: Number(claimed[0].fence), data: claimed[0].data, also };
+    return new Promise<ClaimOutcome<Also>>((resolve, reject) => {
+      const groupKey = `${tenantId}\u0000${owner}`;
+      let group = this.claimGroups.get(groupKey) as ClaimGroup<Also> | undefined;
+      if (!group) {
+        group = { tenantId, owner, alsoRead, pending: [], running: false };
+        this.claimGroups.set(groupKey, group as ClaimGroup<unknown>);
       }
-      const [current] = await manager.query(
-        `SELECT status, result, GREATEST(0, EXTRACT(EPOCH FROM (lease_expires_at - now())) * 1000)::int AS retry_in_ms
-         FROM jobs WHERE id = $1`,
-        [jobId],
-      );
-      if (!current) return { kind: 'missing' };
-      if (['waiting', 'delayed', 'active'].includes(current.status)) {
-        return { kind: 'leased', retryInMs: Math.max(100, current.retry_in_ms) };
+      group.pending.push({ jobId, attempt, resolve, reject });
+      if (!group.running) {
+        group.running = true;
+        setImmediate(() => void this.runClaimGroup(groupKey, group!));
       }
-      return { kind: 'finished', status: current.status, result: current.result };
+    });
+  }
+
+  private async runClaimGroup<Also>(groupKey: string, group: ClaimGroup<Also>): Promise<void> {
+    while (group.pending.length) {
+      const batch = takeDistinctJobs(group.pending, MAX_CLAIMS_PER_STATEMENT);
+      try {
+        const outcomes = await this.claimAll(group.tenantId, group.owner, batch, group.alsoRead);
+        batch.forEach((claim, index) => claim.resolve(outcomes[index]));
+      } catch (error) {
+        for (const claim of batch) claim.reject(error);
+      }
+    }
+    group.running = false;
+    this.claimGroups.delete(groupKey);
+  }
+
+  /** One transaction: the fenced claim of every job in `batch` (distinct ids), then what it could not claim. */
+  private claimAll<Also>(
+    tenantId: string,
+    owner: string,
+    batch: PendingClaim<Also>[],
+    alsoRead?: (manager: EntityManager, claimedIds: string[]) => Promise<Map<string, Also>>,
+  ): Promise<ClaimOutcome<Also>[]> {
+    return this.scope.run(tenantId, async (manager): Promise<ClaimOutcome<Also>[]> => {
+      // TypeORM answers an UPDATE with [rows, count].
+      const [claimedRows]: [Array<{ id: string; fence: string; data: Record<string, unknown> }>, number] = await manager.query(
+        `UPDATE jobs SET fence = jobs.fence + 1, lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3),
+           status = 'active', attempts = claim.attempt, started_at = now(), finished_at = NULL, updated_at = now()
+         FROM unnest($1::uuid[], $4::int[]) AS claim(id, attempt)
+         WHERE jobs.id = claim.id AND jobs.status IN ('waiting', 'delayed', 'active')
+           AND (jobs.lease_expires_at IS NULL OR jobs.lease_expires_at < now())
+         RETURNING jobs.id, jobs.fence, jobs.data`,
+        [batch.map((claim) => claim.jobId), owner, this.config.jobLeaseMs / 1000, batch.map((claim) => claim.attempt)],
+      );
+      const claimed = new Map(claimedRows.map((row) => [row.id, row]));
+      const also = alsoRead && claimed.size ? await alsoRead(manager, [...claimed.keys()]) : new Map<string, Also>();
+      const others = batch.filter((claim) => !claimed.has(claim.jobId)).map((claim) => claim.jobId);
+      const currentRows: Array<{ id: string; status: JobStatus; result: object | null; retry_in_ms: number }> = others.length
+        ? await manager.query(
+            `SELECT id, status, result, GREATEST(0, EXTRACT(EPOCH FROM (lease_expires_at - now())) * 1000)::int AS retry_in_ms
+             FROM jobs WHERE id = ANY($1::uuid[])`,
+            [others],
+          )
+        : [];
+      const current = new Map(currentRows.map((row) => [row.id, row]));
+      return batch.map(({ jobId }): ClaimOutcome<Also> => {
+        const row = claimed.get(jobId);
+        if (row) return { kind: 'claimed', fence: Number(row.fence), data: row.data, also: also.get(jobId) as Also };
+        const now = current.get(jobId);
+        if (!now) return { kind: 'missing' };
+        if (['waiting', 'delayed', 'active'].includes(now.status)) return { kind: 'leased', retryInMs: Math.max(100, now.retry_in_ms) };
+        return { kind: 'finished', status: now.status, result: now.result };
+      });
     });
   }
 
@@ -178,4 +226,41 @@ export class JobAttempts {
     if (count !== 1) throw new StaleAttemptError(ref.jobId);
     return rows;
   }
+}
+
+/** Enough to group a busy worker's claims; a bound on the statement's size. */
+const MAX_CLAIMS_PER_STATEMENT = 100;
+
+interface PendingClaim<Also> {
+  jobId: string;
+  attempt: number;
+  resolve: (outcome: ClaimOutcome<Also>) => void;
+  reject: (error: unknown) => void;
+}
+
+interface ClaimGroup<Also> {
+  tenantId: string;
+  owner: string;
+  alsoRead?: (manager: EntityManager, claimedIds: string[]) => Promise<Map<string, Also>>;
+  pending: PendingClaim<Also>[];
+  running: boolean;
+}
+
+/**
+ * Takes up to `max` claims of distinct jobs out of `pending`, in order. A second claim of a job
+ * already in the batch waits for the next statement: in one UPDATE both would read the same
+ * row back, and two attempts would think they hold one fence.
+ */
+function takeDistinctJobs<Also>(pending: PendingClaim<Also>[], max: number): PendingClaim<Also>[] {
+  const batch: PendingClaim<Also>[] = [];
+  const ids = new Set<string>();
+  for (let index = 0; index < pending.length && batch.length < max; ) {
+    if (ids.has(pending[index].jobId)) {
+      index++;
+      continue;
+    }
+    ids.add(pending[index].jobId);
+    batch.push(...pending.splice(index, 1));
+  }
+  return batch;
 }
