@@ -67,6 +67,17 @@ export class IdempotencyKeys {
     );
   }
 
+  /** markCompletedIn for many keys, in one statement. */
+  async markAllCompletedIn(manager: EntityManager, completions: Array<{ key: string; result: object }>, ttlSeconds: number): Promise<void> {
+    await manager.query(
+      `UPDATE idempotency_keys SET status = 'completed', result = done.result,
+         expires_at = GREATEST(expires_at, now() + make_interval(secs => $3))
+       FROM unnest($1::text[], $2::jsonb[]) AS done(key, result)
+       WHERE idempotency_keys.key = done.key`,
+      [completions.map((completion) => completion.key), completions.map((completion) => JSON.stringify(completion.result)), ttlSeconds],
+    );
+  }
+
   /** Deletes the keys expired before `cutoff` that the caller's transaction sees (RLS applies). */
   async deleteExpiredIn(manager: EntityManager, cutoff: Date): Promise<number> {
     const [, count] = (await manager.query(`DELETE FROM idempotency_keys WHERE expires_at < $1`, [cutoff])) as [unknown, number];

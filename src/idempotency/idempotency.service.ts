@@ -94,6 +94,11 @@ export class IdempotencyService {
     await this.keys.markCompletedIn(manager, key, result, this.config.idempotencyTtlMs / 1000);
   }
 
+  /** store() for many keys in one statement, in the caller's transaction (grouped completions). */
+  async storeAll(manager: EntityManager, completions: Array<{ key: string; result: object }>): Promise<void> {
+    await this.keys.markAllCompletedIn(manager, completions, this.config.idempotencyTtlMs / 1000);
+  }
+
   /** store(), in a transaction of its own (for jobs without a record). */
   storeResult(tenantId: string, key: string, result: object): Promise<void> {
     return this.scope.run(tenantId, (manager) => this.store(manager, key, result));

@@ -5,6 +5,7 @@ import type { JobErrorDetails } from './job-record.entity';
 import { TenantScope } from '../database/tenant-scope';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { StaleAttemptError } from '../job-definitions/job-errors';
+import { GroupCommit, GroupOutcome } from './group-commit';
 import type { JobStatus } from '../job-definitions/job-status';
 
 export type ClaimOutcome<Also = undefined> =
@@ -33,8 +34,19 @@ export interface AttemptRef {
  */
 @Injectable()
 export class JobAttempts {
-  /** Claims waiting for their group's statement, by tenant and owner. */
-  private readonly claimGroups = new Map<string, ClaimGroup<unknown>>();
+  /**
+   * In one statement per group, a job at most once in each (in one UPDATE two claims of a job
+   * would both read the row back, and two attempts would think they hold one fence).
+   */
+  private readonly claims = new GroupCommit<ClaimContext<unknown>, ClaimItem, ClaimOutcome<unknown>>(
+    (context, batch) => this.claimAll(context, batch),
+    { maxPerStatement: MAX_PER_STATEMENT, distinctBy: (claim) => claim.jobId },
+  );
+
+  private readonly completions = new GroupCommit<string, CompletionItem, void>(
+    (tenantId, batch) => this.completeAll(tenantId, batch),
+    { maxPerStatement: MAX_PER_STATEMENT, distinctBy: (completion) => completion.ref.jobId },
+  );
 
   constructor(
     private readonly config: AppConfig,
@@ -43,8 +55,8 @@ export class JobAttempts {
   ) {}
 
   /**
-   * Takes the job for this attempt. Claims are grouped (group commit): the claims of one tenant
-   * and owner that arrive while that group's previous claim statement runs go together in the
+   * Takes the job for this attempt. Claims are grouped (`GroupCommit`): a tenant's and owner's
+   * claims that arrive while that group's previous claim statement runs go together in the
    * next, one multi-row UPDATE and one transaction for all of them. `alsoRead` runs in that
    * transaction for the jobs it claimed (the effect journal), answering per job id.
    */
@@ -55,43 +67,13 @@ export class JobAttempts {
     attempt: number,
     alsoRead?: (manager: EntityManager, claimedIds: string[]) => Promise<Map<string, Also>>,
   ): Promise<ClaimOutcome<Also>> {
-    return new Promise<ClaimOutcome<Also>>((resolve, reject) => {
-      const groupKey = `${tenantId}\u0000${owner}`;
-      let group = this.claimGroups.get(groupKey) as ClaimGroup<Also> | undefined;
-      if (!group) {
-        group = { tenantId, owner, alsoRead, pending: [], running: false };
-        this.claimGroups.set(groupKey, group as ClaimGroup<unknown>);
-      }
-      group.pending.push({ jobId, attempt, resolve, reject });
-      if (!group.running) {
-        group.running = true;
-        setImmediate(() => void this.runClaimGroup(groupKey, group!));
-      }
-    });
+    const context: ClaimContext<unknown> = { tenantId, owner, alsoRead };
+    return this.claims.submit(`${tenantId}\u0000${owner}`, context, { jobId, attempt }) as Promise<ClaimOutcome<Also>>;
   }
 
-  private async runClaimGroup<Also>(groupKey: string, group: ClaimGroup<Also>): Promise<void> {
-    while (group.pending.length) {
-      const batch = takeDistinctJobs(group.pending, MAX_CLAIMS_PER_STATEMENT);
-      try {
-        const outcomes = await this.claimAll(group.tenantId, group.owner, batch, group.alsoRead);
-        batch.forEach((claim, index) => claim.resolve(outcomes[index]));
-      } catch (error) {
-        for (const claim of batch) claim.reject(error);
-      }
-    }
-    group.running = false;
-    this.claimGroups.delete(groupKey);
-  }
-
-  /** One transaction: the fenced claim of every job in `batch` (distinct ids), then what it could not claim. */
-  private claimAll<Also>(
-    tenantId: string,
-    owner: string,
-    batch: PendingClaim<Also>[],
-    alsoRead?: (manager: EntityManager, claimedIds: string[]) => Promise<Map<string, Also>>,
-  ): Promise<ClaimOutcome<Also>[]> {
-    return this.scope.run(tenantId, async (manager): Promise<ClaimOutcome<Also>[]> => {
+  /** One transaction: the fenced claim of every job of the group (distinct ids), then what it could not claim. */
+  private claimAll(context: ClaimContext<unknown>, batch: ClaimItem[]): Promise<GroupOutcome<ClaimOutcome<unknown>>[]> {
+    return this.scope.run(context.tenantId, async (manager) => {
       // TypeORM answers an UPDATE with [rows, count].
       const [claimedRows]: [Array<{ id: string; fence: string; data: Record<string, unknown> }>, number] = await manager.query(
         `UPDATE jobs SET fence = jobs.fence + 1, lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3),
@@ -100,10 +82,10 @@ export class JobAttempts {
          WHERE jobs.id = claim.id AND jobs.status IN ('waiting', 'delayed', 'active')
            AND (jobs.lease_expires_at IS NULL OR jobs.lease_expires_at < now())
          RETURNING jobs.id, jobs.fence, jobs.data`,
-        [batch.map((claim) => claim.jobId), owner, this.config.jobLeaseMs / 1000, batch.map((claim) => claim.attempt)],
+        [batch.map((claim) => claim.jobId), context.owner, this.config.jobLeaseMs / 1000, batch.map((claim) => claim.attempt)],
       );
       const claimed = new Map(claimedRows.map((row) => [row.id, row]));
-      const also = alsoRead && claimed.size ? await alsoRead(manager, [...claimed.keys()]) : new Map<string, Also>();
+      const also = context.alsoRead && claimed.size ? await context.alsoRead(manager, [...claimed.keys()]) : new Map<string, unknown>();
       const others = batch.filter((claim) => !claimed.has(claim.jobId)).map((claim) => claim.jobId);
       const currentRows: Array<{ id: string; status: JobStatus; result: object | null; retry_in_ms: number }> = others.length
         ? await manager.query(
@@ -113,13 +95,13 @@ export class JobAttempts {
           )
         : [];
       const current = new Map(currentRows.map((row) => [row.id, row]));
-      return batch.map(({ jobId }): ClaimOutcome<Also> => {
+      return batch.map(({ jobId }): GroupOutcome<ClaimOutcome<unknown>> => {
         const row = claimed.get(jobId);
-        if (row) return { kind: 'claimed', fence: Number(row.fence), data: row.data, also: also.get(jobId) as Also };
+        if (row) return { ok: { kind: 'claimed', fence: Number(row.fence), data: row.data, also: also.get(jobId) } };
         const now = current.get(jobId);
-        if (!now) return { kind: 'missing' };
-        if (['waiting', 'delayed', 'active'].includes(now.status)) return { kind: 'leased', retryInMs: Math.max(100, now.retry_in_ms) };
-        return { kind: 'finished', status: now.status, result: now.result };
+        if (!now) return { ok: { kind: 'missing' } };
+        if (['waiting', 'delayed', 'active'].includes(now.status)) return { ok: { kind: 'leased', retryInMs: Math.max(100, now.retry_in_ms) } };
+        return { ok: { kind: 'finished', status: now.status, result: now.result } };
       });
     });
   }
@@ -141,7 +123,9 @@ export class JobAttempts {
 
   /**
    * Completion, the idempotency key's result and whatever `alsoIn` writes (follow-up jobs) in
-   * one transaction: all of it commits, or none does.
+   * one transaction: all of it commits, or none does. Completions without `alsoIn` are grouped
+   * like claims (one multi-row UPDATE of the records, one of the keys); one that writes
+   * follow-ups has its transaction to itself, so another job's follow-ups can never undo it.
    */
   complete(
     ref: AttemptRef,
@@ -149,6 +133,7 @@ export class JobAttempts {
     idempotencyKey?: string,
     alsoIn?: (manager: EntityManager) => Promise<unknown>,
   ): Promise<void> {
+    if (!alsoIn) return this.completions.submit(ref.tenantId, ref.tenantId, { ref, result, idempotencyKey });
     return this.scope.run(ref.tenantId, async (manager) => {
       await this.fencedUpdateIn(
         manager,
@@ -158,7 +143,26 @@ export class JobAttempts {
         [JSON.stringify(result)],
       );
       if (idempotencyKey) await this.idempotency.store(manager, idempotencyKey, result);
-      if (alsoIn) await alsoIn(manager);
+      await alsoIn(manager);
+    });
+  }
+
+  /** The group's completions that still hold their fence, and their keys; the others are stale. */
+  private completeAll(tenantId: string, batch: CompletionItem[]): Promise<GroupOutcome<void>[]> {
+    return this.scope.run(tenantId, async (manager) => {
+      const [rows]: [Array<{ id: string }>, number] = await manager.query(
+        `UPDATE jobs SET status = 'completed', result = done.result, error = NULL, progress = 100, finished_at = now(),
+           lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         FROM unnest($1::uuid[], $2::bigint[], $3::jsonb[]) AS done(id, fence, result)
+         WHERE jobs.id = done.id AND jobs.fence = done.fence AND jobs.status = 'active'
+         RETURNING jobs.id`,
+        [batch.map((item) => item.ref.jobId), batch.map((item) => item.ref.fence), batch.map((item) => JSON.stringify(item.result))],
+      );
+      const completed = new Set(rows.map((row) => row.id));
+      const keys = batch.filter((item) => item.idempotencyKey && completed.has(item.ref.jobId));
+      if (keys.length) await this.idempotency.storeAll(manager, keys.map((item) => ({ key: item.idempotencyKey!, result: item.result })));
+      return batch.map((item): GroupOutcome<void> =>
+        completed.has(item.ref.jobId) ? { ok: undefined } : { error: new StaleAttemptError(item.ref.jobId) });
     });
   }
 
@@ -228,39 +232,22 @@ export class JobAttempts {
   }
 }
 
-/** Enough to group a busy worker's claims; a bound on the statement's size. */
-const MAX_CLAIMS_PER_STATEMENT = 100;
+/** Enough to group a busy worker's calls; a bound on a statement's size. */
+const MAX_PER_STATEMENT = 100;
 
-interface PendingClaim<Also> {
-  jobId: string;
-  attempt: number;
-  resolve: (outcome: ClaimOutcome<Also>) => void;
-  reject: (error: unknown) => void;
-}
-
-interface ClaimGroup<Also> {
+interface ClaimContext<Also> {
   tenantId: string;
   owner: string;
   alsoRead?: (manager: EntityManager, claimedIds: string[]) => Promise<Map<string, Also>>;
-  pending: PendingClaim<Also>[];
-  running: boolean;
 }
 
-/**
- * Takes up to `max` claims of distinct jobs out of `pending`, in order. A second claim of a job
- * already in the batch waits for the next statement: in one UPDATE both would read the same
- * row back, and two attempts would think they hold one fence.
- */
-function takeDistinctJobs<Also>(pending: PendingClaim<Also>[], max: number): PendingClaim<Also>[] {
-  const batch: PendingClaim<Also>[] = [];
-  const ids = new Set<string>();
-  for (let index = 0; index < pending.length && batch.length < max; ) {
-    if (ids.has(pending[index].jobId)) {
-      index++;
-      continue;
-    }
-    ids.add(pending[index].jobId);
-    batch.push(...pending.splice(index, 1));
-  }
-  return batch;
+interface ClaimItem {
+  jobId: string;
+  attempt: number;
+}
+
+interface CompletionItem {
+  ref: AttemptRef;
+  result: object;
+  idempotencyKey?: string;
 }

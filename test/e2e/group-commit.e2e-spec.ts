@@ -1,19 +1,21 @@
 import { DataSource } from 'typeorm';
 import { TenantScope } from '../../src/database/tenant-scope';
 import { EffectJournal } from '../../src/persistence/effect-journal';
-import { ClaimOutcome, JobAttempts } from '../../src/persistence/job-attempts';
+import { StaleAttemptError } from '../../src/job-definitions/job-errors';
+import { AttemptRef, ClaimOutcome, JobAttempts } from '../../src/persistence/job-attempts';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 
 /**
- * Grouped claims (group commit) on real PostgreSQL: concurrent claims share one transaction,
- * and grouping never lets two attempts hold one fence. An API-only app, so no worker of its own
+ * Group commit on real PostgreSQL: concurrent claims, and concurrent completions without
+ * follow-ups, share one transaction; grouping never lets two attempts hold one fence, nor a
+ * stale attempt complete a job. An API-only app, so no worker of its own
  * claims the jobs; a database of its own, so the records it leaves claimed meet no other file.
  */
 const database = privateDatabaseForThisFile();
 
-describe('grouped claims', () => {
+describe('group commit of claims and completions', () => {
   let test: TestApp;
   let attempts: JobAttempts;
   let journal: EffectJournal;
@@ -96,5 +98,53 @@ describe('grouped claims', () => {
     expect(first).toMatchObject({ kind: 'claimed', fence: 1 });
     expect(second).toMatchObject({ kind: 'leased' });
     expect(third).toEqual({ kind: 'missing' });
+  });
+
+  it('completes 10 claimed jobs finishing at once in one transaction, keys included; a stale one among them is refused alone', async () => {
+    const tenant = newTenant();
+    const ids = await submitPayments(tenant, 10);
+    const claims = await Promise.all(ids.map((id) => attempts.claim(tenant.tenantId, id, 'worker-a', 1, readJournal)));
+    const refs: AttemptRef[] = claims.map((claim, index) => {
+      if (claim.kind !== 'claimed') throw new Error(`job ${ids[index]} was not claimed`);
+      return { tenantId: tenant.tenantId, jobId: ids[index], fence: claim.fence };
+    });
+    const db = test.app.get(DataSource);
+    const keys: Array<{ job_id: string; key: string }> = await db.query(`SELECT job_id, key FROM idempotency_keys WHERE job_id = ANY($1::uuid[])`, [ids]);
+    const keyOf = new Map(keys.map((row) => [row.job_id, row.key]));
+    const stale = { ...refs[6], fence: refs[6].fence - 1 };
+    transactions = 0;
+    const settled = await Promise.allSettled(
+      refs.map((ref, index) => attempts.complete(index === 6 ? stale : ref, { paid: index }, keyOf.get(ref.jobId))),
+    );
+    expect(transactions).toBe(1);
+    expect(settled.map((outcome) => outcome.status)).toEqual(ids.map((_, index) => (index === 6 ? 'rejected' : 'fulfilled')));
+    expect((settled[6] as PromiseRejectedResult).reason).toBeInstanceOf(StaleAttemptError);
+    const records: Array<{ id: string; status: string; result: object | null }> = await db.query(
+      `SELECT id, status, result FROM jobs WHERE id = ANY($1::uuid[])`, [ids]);
+    const keyRows: Array<{ job_id: string; status: string; result: object | null }> = await db.query(
+      `SELECT job_id, status, result FROM idempotency_keys WHERE job_id = ANY($1::uuid[])`, [ids]);
+    const recordOf = new Map(records.map((row) => [row.id, row]));
+    const keyRowOf = new Map(keyRows.map((row) => [row.job_id, row]));
+    ids.forEach((id, index) => {
+      if (index === 6) {
+        expect(recordOf.get(id)).toMatchObject({ status: 'active', result: null });
+        expect(keyRowOf.get(id)).toMatchObject({ status: 'pending', result: null });
+      } else {
+        expect(recordOf.get(id)).toMatchObject({ status: 'completed', result: { paid: index } });
+        expect(keyRowOf.get(id)).toMatchObject({ status: 'completed', result: { paid: index } });
+      }
+    });
+  });
+
+  it('gives a completion that writes follow-ups a transaction of its own', async () => {
+    const tenant = newTenant();
+    const ids = await submitPayments(tenant, 3);
+    const claims = await Promise.all(ids.map((id) => attempts.claim(tenant.tenantId, id, 'worker-a', 1)));
+    const refs = claims.map((claim, index) => ({ tenantId: tenant.tenantId, jobId: ids[index], fence: (claim as { fence: number }).fence }));
+    transactions = 0;
+    const followUpWrites: string[] = [];
+    await Promise.all(refs.map((ref) => attempts.complete(ref, { done: true }, undefined, async () => void followUpWrites.push(ref.jobId))));
+    expect(transactions).toBe(3);
+    expect(followUpWrites.sort()).toEqual([...ids].sort());
   });
 });
