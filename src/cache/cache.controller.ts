@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, HttpStatus } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/decorators';
 import { RateLimitGroup } from '../common/rate-limit/rate-limit-group.decorator';
+import { Audited, fieldOf, numberOf } from '../audit/audited.decorator';
 import { ServiceCache } from './service-cache';
 
 export class CacheStatsView {
@@ -31,6 +32,7 @@ export class CacheController {
 
   @Delete('flush')
   @HttpCode(HttpStatus.OK)
+  @Audited('cache.flush', { details: ({ response }) => ({ flushed: numberOf(fieldOf(response, 'flushed')) }) })
   @ApiOperation({ summary: 'Empty the cache in every process: the next reads go to the source' })
   @ApiOkResponse({ type: CacheFlushView })
   async flush(): Promise<CacheFlushView> {

@@ -79,6 +79,12 @@ export class IdempotencyService {
     });
   }
 
+  /** Who holds each of these keys now (keys nobody holds are absent), read in a transaction of its own. */
+  holdersOf(tenantId: string, keys: string[]): Promise<Map<string, KeyHolder>> {
+    if (!keys.length) return Promise.resolve(new Map());
+    return this.scope.run(tenantId, (manager) => this.keys.holdersIn(manager, tenantId, keys));
+  }
+
   /** Gives a key back when its submission could not be enqueued. */
   async release(manager: EntityManager, key: string, jobId: string): Promise<void> {
     await this.keys.deleteIn(manager, key, jobId);

@@ -19,7 +19,7 @@ import { retryOptionsFor } from './job-options';
 import { inSpan, traceIdOf, traceparentForNewJob } from './job-tracing';
 import { BULL_PRIORITY, JobStatus } from '../job-definitions/job-status';
 import { JOB_TYPES } from '../job-definitions/job-types';
-import { estimatedBytes, QuotaClaim, TenantQuotas } from './tenant-quotas';
+import { estimatedBytes, QuotaClaim, QuotaExceededException, TenantQuotas } from './tenant-quotas';
 
 /** Who submits: a client through the API, or the service itself (schedules, follow-ups, alerts). */
 export interface Submitter {
@@ -118,8 +118,7 @@ export class JobEnqueuer {
    * nothing); the reservation is released again for whatever did not become a new job.
    */
   private async recordAndAdd(tenantId: string, planned: PlannedJob[]): Promise<EnqueueOutcome[]> {
-    const claims = quotaClaimsOf(planned);
-    await this.quotas.reserve(tenantId, claims);
+    const claims = await this.reserveQuota(tenantId, planned);
     let outcomes: EnqueueOutcome[] = [];
     try {
       outcomes = await this.recordAndAddReserved(tenantId, planned);
@@ -127,6 +126,30 @@ export class JobEnqueuer {
     } finally {
       const kept = new Set(outcomes.flatMap((outcome) => (outcome.created ? [outcome.job.id] : [])));
       await this.quotas.release(claims.map((claim) => claim.jobId).filter((id) => !kept.has(id)));
+    }
+  }
+
+  /**
+   * Reserves what the submission would add. At the limit, a replay (a key already naming the
+   * same request) adds nothing and must still get its earlier job back, not 429: the
+   * reservation is tried again without the replays. Only refusals pay for that look-up.
+   */
+  private async reserveQuota(tenantId: string, planned: PlannedJob[]): Promise<QuotaClaim[]> {
+    const claims = quotaClaimsOf(planned);
+    try {
+      await this.quotas.reserve(tenantId, claims);
+      return claims;
+    } catch (error) {
+      if (!(error instanceof QuotaExceededException)) throw error;
+      const keyed = planned.filter((job) => job.envelope.idempotencyKey && job.requestHash);
+      const holders = await this.idempotency.holdersOf(tenantId, keyed.map((job) => job.envelope.idempotencyKey!));
+      const replays = new Set(
+        keyed.filter((job) => holders.get(job.envelope.idempotencyKey!)?.requestHash === job.requestHash).map((job) => job.summary.id),
+      );
+      if (!replays.size) throw error;
+      const fresh = claims.filter((claim) => !replays.has(claim.jobId));
+      await this.quotas.reserve(tenantId, fresh);
+      return fresh;
     }
   }
 

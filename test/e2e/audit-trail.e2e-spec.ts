@@ -219,6 +219,13 @@ describe('Audit trail: what is recorded', () => {
     { action: 'monitoring.start', caller: asOperator, status: 200, perform: request('post', '/monitoring/start', asOperator) },
     { action: 'monitoring.check', caller: asOperator, status: 200, perform: request('post', '/monitoring/check', asOperator) },
     { action: 'dashboard.session-open', caller: asOperator, status: 201, perform: request('post', '/admin/queues/session', asOperator) },
+    {
+      action: 'cache.flush', caller: asOperator, status: 200,
+      perform: async () => {
+        const done = await request('delete', '/cache/flush', asOperator)();
+        return { ...done, details: { flushed: done.response.body.flushed } };
+      },
+    },
   ];
 
   const performed = new Map<string, string>();

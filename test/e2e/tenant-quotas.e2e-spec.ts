@@ -84,6 +84,31 @@ describe('Tenant quotas', () => {
     expect(await test.app.get(TenantQuotas).usageOf(a.tenantId)).toMatchObject({ waitingJobs: MAX_JOBS });
   });
 
+  it('answers a replay at the quota with its earlier job, not 429, while a new job is still refused', async () => {
+    const tenant = newTenant();
+    const ids: string[] = [];
+    for (let index = 0; index < MAX_JOBS; index += 1) {
+      const accepted = await submit(test, tenant.user, delayedPayment(`ord_replay${index}`));
+      expect(accepted.status).toBe(201);
+      ids.push(accepted.body.id);
+    }
+    const before = await holdings(tenant.tenantId);
+    const replay = await submit(test, tenant.user, delayedPayment('ord_replay0'));
+    expect(replay.status).toBe(200);
+    expect(replay.body.id).toBe(ids[0]);
+    const batchReplay = await test.http().post('/jobs/batch').set(auth(tenant.venueAdmin))
+      .send({ jobs: [delayedPayment('ord_replay1'), delayedPayment('ord_replay2')] });
+    expect(batchReplay.status).toBe(201);
+    expect(batchReplay.body.jobs.map((job: { id: string }) => job.id)).toEqual([ids[1], ids[2]]);
+    // A replay beside a new job: the new one is over the quota, so the whole request is refused.
+    const mixed = await test.http().post('/jobs/batch').set(auth(tenant.venueAdmin))
+      .send({ jobs: [delayedPayment('ord_replay1'), delayedPayment('ord_replay_new')] });
+    expectErrorBody(mixed, 429, 'Too Many Requests');
+    expect((await submit(test, tenant.user, delayedPayment('ord_replay_new'))).status).toBe(429);
+    expect(await holdings(tenant.tenantId)).toEqual(before);
+    expect(await test.app.get(TenantQuotas).usageOf(tenant.tenantId)).toMatchObject({ waitingJobs: MAX_JOBS });
+  });
+
   it('refuses a batch that would pass the quota as a whole, creating none of it', async () => {
     const tenant = newTenant();
     await submitOk(test, tenant.user, 'payment-process', paymentData({ orderId: 'ord_first' }), { delay: HOUR });
