@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { TenantScope } from '../database/tenant-scope';
 import { StaleAttemptError } from '../job-definitions/job-errors';
+import { GroupCommit, GroupOutcome } from './group-commit';
 import type { AttemptRef } from './job-attempts';
 
 /**
@@ -11,6 +12,12 @@ import type { AttemptRef } from './job-attempts';
  */
 @Injectable()
 export class EffectJournal {
+  /** A step of a job at most once per statement: ON CONFLICT cannot meet one row twice. */
+  private readonly writes = new GroupCommit<string, StepWrite, void>(
+    (tenantId, batch) => this.recordAll(tenantId, batch),
+    { maxPerStatement: 100, distinctBy: (write) => stepKey(write.ref.jobId, write.step) },
+  );
+
   constructor(private readonly scope: TenantScope) {}
 
   /** The recorded steps of each job, read in the caller's tenant transaction (the runner's claims). */
@@ -24,19 +31,53 @@ export class EffectJournal {
     return steps;
   }
 
-  async record(ref: AttemptRef, step: string, details: object): Promise<void> {
-    await this.scope.run(ref.tenantId, async (manager) => {
-      const inserted = await manager.query(
+  /**
+   * Records a step once it is done, while the attempt's fence holds; StaleAttemptError once it
+   * does not. Grouped (`GroupCommit`): the steps a tenant's jobs record while that tenant's
+   * previous journal statement runs go together in the next, one multi-row INSERT.
+   */
+  record(ref: AttemptRef, step: string, details: object): Promise<void> {
+    return this.writes.submit(ref.tenantId, ref.tenantId, { ref, step, details });
+  }
+
+  private recordAll(tenantId: string, batch: StepWrite[]): Promise<GroupOutcome<void>[]> {
+    return this.scope.run(tenantId, async (manager) => {
+      const inserted: Array<{ job_id: string; step: string }> = await manager.query(
         `INSERT INTO critical_jobs (tenant_id, job_id, step, details, fence)
-         SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $2 AND fence = $5)
+         SELECT $1, done.job_id, done.step, done.details, done.fence
+           FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::bigint[]) AS done(job_id, step, details, fence)
+          WHERE EXISTS (SELECT 1 FROM jobs WHERE id = done.job_id AND fence = done.fence)
          ON CONFLICT (job_id, step) DO NOTHING
-         RETURNING id`,
-        [ref.tenantId, ref.jobId, step, JSON.stringify(details), ref.fence],
+         RETURNING job_id, step`,
+        [
+          tenantId,
+          batch.map((write) => write.ref.jobId),
+          batch.map((write) => write.step),
+          batch.map((write) => JSON.stringify(write.details)),
+          batch.map((write) => write.ref.fence),
+        ],
       );
-      if (inserted.length === 0) {
-        const [{ current }] = await manager.query(`SELECT fence AS current FROM jobs WHERE id = $1`, [ref.jobId]);
-        if (Number(current) !== ref.fence) throw new StaleAttemptError(ref.jobId);
-      }
+      const written = new Set(inserted.map((row) => stepKey(row.job_id, row.step)));
+      const others = batch.filter((write) => !written.has(stepKey(write.ref.jobId, write.step)));
+      // Not inserted: recorded before under this fence (a repeated step), or the fence moved on.
+      const fences: Array<{ id: string; fence: string }> = others.length
+        ? await manager.query(`SELECT id, fence FROM jobs WHERE id = ANY($1::uuid[])`, [others.map((write) => write.ref.jobId)])
+        : [];
+      const fenceOf = new Map(fences.map((row) => [row.id, Number(row.fence)]));
+      return batch.map((write): GroupOutcome<void> =>
+        written.has(stepKey(write.ref.jobId, write.step)) || fenceOf.get(write.ref.jobId) === write.ref.fence
+          ? { ok: undefined }
+          : { error: new StaleAttemptError(write.ref.jobId) });
     });
   }
+}
+
+interface StepWrite {
+  ref: AttemptRef;
+  step: string;
+  details: object;
+}
+
+function stepKey(jobId: string, step: string): string {
+  return `${jobId}\u0000${step}`;
 }

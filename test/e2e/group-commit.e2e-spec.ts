@@ -147,4 +147,28 @@ describe('group commit of claims and completions', () => {
     expect(transactions).toBe(3);
     expect(followUpWrites.sort()).toEqual([...ids].sort());
   });
+
+  it("journals the steps of 5 jobs recorded at once in one transaction; a stale attempt's step is refused alone and not written", async () => {
+    const tenant = newTenant();
+    const ids = await submitPayments(tenant, 5);
+    const claims = await Promise.all(ids.map((id) => attempts.claim(tenant.tenantId, id, 'worker-a', 1)));
+    const refs: AttemptRef[] = claims.map((claim, index) => ({ tenantId: tenant.tenantId, jobId: ids[index], fence: (claim as { fence: number }).fence }));
+    transactions = 0;
+    const settled = await Promise.allSettled(
+      refs.map((ref, index) => journal.record(index === 2 ? { ...ref, fence: ref.fence + 1 } : ref, 'payment_intent_created', { step: index })),
+    );
+    expect(transactions).toBe(1);
+    expect(settled.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason).toBeInstanceOf(StaleAttemptError);
+    const rows: Array<{ job_id: string; details: object; fence: string }> = await test.app
+      .get(DataSource)
+      .query(`SELECT job_id, details, fence FROM critical_jobs WHERE job_id = ANY($1::uuid[]) ORDER BY job_id`, [ids]);
+    expect(new Map(rows.map((row) => [row.job_id, row.details]))).toEqual(
+      new Map(ids.flatMap((id, index) => (index === 2 ? [] : [[id, { step: index }] as const]))),
+    );
+    // The same step again under the same fence is no error, and keeps what was written first.
+    await journal.record(refs[0], 'payment_intent_created', { step: 'again' });
+    const [first] = await test.app.get(DataSource).query(`SELECT details FROM critical_jobs WHERE job_id = $1`, [ids[0]]);
+    expect(first.details).toEqual({ step: 0 });
+  });
 });
