@@ -6,6 +6,7 @@ import { queueCacheKeys } from '../cache/cache-keys';
 import { ServiceCache } from '../cache/service-cache';
 import type { FieldProblem } from '../common/errors/validation-details';
 import { AppConfig } from '../config/app-config';
+import { GroupCommit, GroupOutcome } from '../database/group-commit';
 import { TenantScope } from '../database/tenant-scope';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { JobRecords, NewJobRecord } from '../persistence/job-records';
@@ -52,6 +53,11 @@ export type EnqueueOutcome = { created: true; job: JobSummary } | { created: fal
 @Injectable()
 export class JobEnqueuer {
   private readonly logger = new Logger(JobEnqueuer.name);
+
+  private readonly singleSubmissions = new GroupCommit<string, PlannedJob, EnqueueOutcome>(
+    (tenantId, jobs) => this.recordSingles(tenantId, jobs),
+    { maxPerStatement: 50, distinctBy: (job) => job.summary.id },
+  );
 
   constructor(
     private readonly config: AppConfig,
@@ -155,9 +161,11 @@ export class JobEnqueuer {
 
   private async recordAndAddReserved(tenantId: string, planned: PlannedJob[]): Promise<EnqueueOutcome[]> {
     // Redis-only jobs without a key have nothing to write: no transaction for them.
-    const outcomes = planned.some(writesInDatabase)
-      ? await this.scope.run(tenantId, (manager) => this.recordIn(manager, tenantId, planned))
-      : planned.map((job): EnqueueOutcome => ({ created: true, job: job.summary }));
+    const outcomes = !planned.some(writesInDatabase)
+      ? planned.map((job): EnqueueOutcome => ({ created: true, job: job.summary }))
+      : planned.length === 1
+        ? [await this.singleSubmissions.submit(tenantId, tenantId, planned[0])]
+        : await this.scope.run(tenantId, (manager) => this.recordIn(manager, tenantId, planned));
     const fresh = planned.filter((_, index) => outcomes[index].created);
     const added: Job<JobEnvelope>[] = [];
     try {
@@ -179,6 +187,30 @@ export class JobEnqueuer {
       this.logger.log({ jobId: id, type, queue, tenantId, origin: job.envelope.origin, traceId: traceIdOf(job.envelope.traceparent) }, 'Job enqueued');
     }
     return outcomes;
+  }
+
+  /**
+   * Concurrent single submissions of a tenant, written in one transaction (group commit: one
+   * multi-row claim of their keys, one multi-row insert of their records). Two requests with one
+   * key come out as they would one after the other: the second answers the first's job. If the
+   * group fails (a key held with another payload, say), each request is written on its own, so
+   * only the one at fault is refused.
+   */
+  private async recordSingles(tenantId: string, jobs: PlannedJob[]): Promise<GroupOutcome<EnqueueOutcome>[]> {
+    try {
+      const outcomes = await this.scope.run(tenantId, (manager) => this.recordIn(manager, tenantId, jobs));
+      return outcomes.map((outcome) => ({ ok: outcome }));
+    } catch (error) {
+      if (jobs.length === 1) return [{ error }];
+      return Promise.all(
+        jobs.map((job) =>
+          this.scope.run(tenantId, (manager) => this.recordIn(manager, tenantId, [job])).then(
+            ([outcome]): GroupOutcome<EnqueueOutcome> => ({ ok: outcome }),
+            (failure: unknown): GroupOutcome<EnqueueOutcome> => ({ error: failure }),
+          ),
+        ),
+      );
+    }
   }
 
   /**

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { TenantScope } from '../database/tenant-scope';
 import { StaleAttemptError } from '../job-definitions/job-errors';
-import { GroupCommit, GroupOutcome } from './group-commit';
+import { GroupCommit, GroupOutcome } from '../database/group-commit';
 import type { AttemptRef } from './job-attempts';
 
 /**

@@ -5,7 +5,7 @@ import type { JobErrorDetails } from './job-record.entity';
 import { TenantScope } from '../database/tenant-scope';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { StaleAttemptError } from '../job-definitions/job-errors';
-import { GroupCommit, GroupOutcome } from './group-commit';
+import { GroupCommit, GroupOutcome } from '../database/group-commit';
 import type { JobStatus } from '../job-definitions/job-status';
 
 export type ClaimOutcome<Also = undefined> =

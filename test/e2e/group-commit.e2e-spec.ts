@@ -1,15 +1,18 @@
+import { UnprocessableEntityException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TenantScope } from '../../src/database/tenant-scope';
 import { EffectJournal } from '../../src/persistence/effect-journal';
 import { StaleAttemptError } from '../../src/job-definitions/job-errors';
+import type { SubmitJobRequest } from '../../src/jobs/dto/submit-job.dto';
+import { JobEnqueuer } from '../../src/jobs/job-enqueuer';
 import { AttemptRef, ClaimOutcome, JobAttempts } from '../../src/persistence/job-attempts';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 
 /**
- * Group commit on real PostgreSQL: concurrent claims, and concurrent completions without
- * follow-ups, share one transaction; grouping never lets two attempts hold one fence, nor a
+ * Group commit on real PostgreSQL: concurrent claims, completions without follow-ups, journal
+ * steps and single submissions share one transaction; grouping never lets two attempts hold one fence, nor a
  * stale attempt complete a job. An API-only app, so no worker of its own
  * claims the jobs; a database of its own, so the records it leaves claimed meet no other file.
  */
@@ -170,5 +173,41 @@ describe('group commit of claims and completions', () => {
     await journal.record(refs[0], 'payment_intent_created', { step: 'again' });
     const [first] = await test.app.get(DataSource).query(`SELECT details FROM critical_jobs WHERE job_id = $1`, [ids[0]]);
     expect(first.details).toEqual({ step: 0 });
+  });
+
+  describe('single submissions', () => {
+    const plan = (tenantId: string, orderId: string, idempotencyKey?: string) => {
+      const request = { type: 'payment-process', data: { ...VALID_PAYLOADS['payment-process'], orderId }, ...(idempotencyKey ? { options: { idempotencyKey } } : {}) } as SubmitJobRequest;
+      // The service's own origin: no quota reservation (a Redis round trip) before the write, so
+      // submissions made in one turn of the event loop meet in one group whatever the load.
+      return test.app.get(JobEnqueuer).plan({ tenantId, userId: null, origin: 'system' }, request, request.data as Record<string, unknown>, 'options.idempotencyKey');
+    };
+    const enqueueOne = (tenantId: string, planned: ReturnType<typeof plan>) => test.app.get(JobEnqueuer).enqueue(tenantId, [planned]);
+
+    it('writes 20 submitted at once in one transaction; two with one key give one job, as one after the other would', async () => {
+      const tenant = newTenant();
+      const jobs = Array.from({ length: 20 }, (_, index) => plan(tenant.tenantId, `ord_single_${index}`));
+      const twin = plan(tenant.tenantId, 'ord_single_0'); // the same payment again: the same automatic key
+      transactions = 0;
+      const outcomes = await Promise.all([...jobs, twin].map((job) => enqueueOne(tenant.tenantId, job)));
+      expect(transactions).toBe(1);
+      expect(outcomes.slice(0, 20).map(([outcome]) => outcome)).toEqual(jobs.map((job) => ({ created: true, job: job.summary })));
+      expect(outcomes[20]).toEqual([{ created: false, jobId: jobs[0].summary.id }]);
+      const [{ count }] = await test.app.get(DataSource).query(`SELECT count(*)::int AS count FROM jobs WHERE tenant_id = $1`, [tenant.tenantId]);
+      expect(count).toBe(20);
+    });
+
+    it('refuses only the submission whose key is held with another request; the others of its group are written', async () => {
+      const tenant = newTenant();
+      await enqueueOne(tenant.tenantId, plan(tenant.tenantId, 'ord_keyed', 'shared-key'));
+      const others = Array.from({ length: 5 }, (_, index) => plan(tenant.tenantId, `ord_other_${index}`));
+      const conflicting = plan(tenant.tenantId, 'ord_not_the_same', 'shared-key');
+      const settled = await Promise.allSettled([...others, conflicting].map((job) => enqueueOne(tenant.tenantId, job)));
+      expect(settled.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+      expect((settled[5] as PromiseRejectedResult).reason).toBeInstanceOf(UnprocessableEntityException);
+      const rows: Array<{ id: string }> = await test.app.get(DataSource).query(`SELECT id FROM jobs WHERE tenant_id = $1`, [tenant.tenantId]);
+      expect(rows).toHaveLength(6);
+      expect(rows.map((row) => row.id)).not.toContain(conflicting.summary.id);
+    });
   });
 });
