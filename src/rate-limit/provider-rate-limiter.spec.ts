@@ -61,12 +61,15 @@ describe('ProviderRateLimiter', () => {
   });
 
   it('grants exactly capacity out of 50 simultaneous acquires (atomic in Redis)', async () => {
+    const startedAt = Date.now();
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, index) => (index % 2 ? otherProcess : limiter).acquire('stripe')),
     );
-    // A sixth token can refill while the 50 calls are in flight (one every 200 ms).
+    // Tokens refill while the 50 calls are in flight (one every 200 ms; a loaded CI machine took
+    // over 400 ms for them): the capacity, plus what refilled meanwhile, and not one more.
+    const refilled = Math.floor((5 * (Date.now() - startedAt)) / 1000);
     expect(results.filter((result) => result.granted).length).toBeGreaterThanOrEqual(5);
-    expect(results.filter((result) => result.granted).length).toBeLessThanOrEqual(6);
+    expect(results.filter((result) => result.granted).length).toBeLessThanOrEqual(5 + refilled + 1);
   });
 
   it('refuses with a sensible wait once empty, and never spends on a refusal', async () => {
