@@ -1,5 +1,7 @@
 import { Client } from 'pg';
 
+const ALREADY_CREATED = new Set(['42P04', '23505']);
+
 /**
  * Creates the database named in the URL when it does not exist (development and tests only),
  * by connecting to the server's `postgres` maintenance database.
@@ -19,8 +21,11 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<boolean
     try {
       await client.query(`CREATE DATABASE "${name}"`);
     } catch (error) {
-      // Another process created it between our check and our CREATE: that is fine.
-      if ((error as { code?: string }).code !== '42P04') throw error;
+      // Another process created it between our check and our CREATE: that is fine. PostgreSQL
+      // says so as 42P04 (duplicate_database) or, when both CREATEs run at once, as 23505 on
+      // pg_database's name index.
+      if (!ALREADY_CREATED.has((error as { code?: string }).code ?? '')) throw error;
+      return false;
     }
     return true;
   } finally {
