@@ -1,13 +1,15 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import { AppConfig } from '../config/app-config';
+import { GroupCommit } from '../database/group-commit';
 import { serviceKeyPrefix, RedisTarget } from '../database/redis-connection';
 import { primaryNodesOf, RedisClient } from '../database/redis.provider';
 
 /** A cache read that Redis cannot answer in time is a miss: the source answers instead. */
 const CACHE_READ_TIMEOUT_MS = 250;
 const STATS_KEY = 'cache-stats';
+const COUNT_FLUSH_MS = 200;
 
 export interface CacheStats {
   hits: number;
@@ -23,7 +25,7 @@ export interface CacheStats {
  * are counted in Redis for the whole deployment. Redis trouble never fails a read.
  */
 @Injectable()
-export class ServiceCache {
+export class ServiceCache implements OnModuleDestroy {
   private readonly logger = new Logger(ServiceCache.name);
   /** The namespace @keyv/redis writes under, `<namespace>::<key>`. */
   private readonly keyPattern: string;
@@ -50,12 +52,23 @@ export class ServiceCache {
     return value;
   }
 
-  /** After a change: every process reads the source again. */
+  /**
+   * After a change: every process reads the source again. Invalidations asked for while one is
+   * under way go together in the next (every submission asks for its queue's), each still sent
+   * after the change that asked for it.
+   */
   async invalidate(...keys: string[]): Promise<void> {
-    await this.cache.mdel(keys).catch((error: unknown) => this.logger.warn({ err: error, keys }, 'Could not invalidate cache entries'));
+    await this.invalidations.submit('all', undefined, keys);
   }
 
+  private readonly invalidations = new GroupCommit<undefined, string[], void>(async (_context, asked) => {
+    const keys = [...new Set(asked.flat())];
+    await this.cache.mdel(keys).catch((error: unknown) => this.logger.warn({ err: error, keys }, 'Could not invalidate cache entries'));
+    return asked.map(() => ({ ok: undefined }));
+  }, { maxPerStatement: 1000 });
+
   async stats(): Promise<CacheStats> {
+    await this.flushCounts();
     const [counters, keys] = await Promise.all([this.redis.hgetall(STATS_KEY), this.countKeys()]);
     return { hits: Number(counters.hits ?? 0), misses: Number(counters.misses ?? 0), keys };
   }
@@ -81,8 +94,30 @@ export class ServiceCache {
     }
   }
 
+  /** Counted here and added to Redis at most COUNT_FLUSH_MS later: one round trip for many reads. */
   private count(counter: 'hits' | 'misses'): void {
-    this.redis.hincrby(STATS_KEY, counter, 1).catch(() => undefined);
+    this.unsentCounts[counter] += 1;
+    this.countFlush ??= setTimeout(() => void this.flushCounts(), COUNT_FLUSH_MS).unref();
+  }
+
+  private readonly unsentCounts = { hits: 0, misses: 0 };
+  private countFlush?: NodeJS.Timeout;
+
+  private async flushCounts(): Promise<void> {
+    clearTimeout(this.countFlush);
+    this.countFlush = undefined;
+    const { hits, misses } = this.unsentCounts;
+    if (!hits && !misses) return;
+    this.unsentCounts.hits = 0;
+    this.unsentCounts.misses = 0;
+    const pipeline = this.redis.pipeline();
+    if (hits) pipeline.hincrby(STATS_KEY, 'hits', hits);
+    if (misses) pipeline.hincrby(STATS_KEY, 'misses', misses);
+    await pipeline.exec().catch(() => undefined);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.flushCounts();
   }
 
   /**

@@ -24,7 +24,7 @@ export class GroupCommit<Context, Item, Outcome> {
 
   constructor(
     private readonly execute: (context: Context, items: Item[]) => Promise<GroupOutcome<Outcome>[]>,
-    private readonly options: { maxPerStatement: number; distinctBy: (item: Item) => string },
+    private readonly options: { maxPerStatement: number; distinctBy?: (item: Item) => string },
   ) {}
 
   submit(groupKey: string, context: Context, item: Item): Promise<Outcome> {
@@ -63,12 +63,12 @@ export class GroupCommit<Context, Item, Outcome> {
     const batch: Pending<Item, Outcome>[] = [];
     const seen = new Set<string>();
     for (let index = 0; index < pending.length && batch.length < this.options.maxPerStatement; ) {
-      const key = this.options.distinctBy(pending[index].item);
-      if (seen.has(key)) {
+      const key = this.options.distinctBy?.(pending[index].item);
+      if (key !== undefined && seen.has(key)) {
         index++;
         continue;
       }
-      seen.add(key);
+      if (key !== undefined) seen.add(key);
       batch.push(...pending.splice(index, 1));
     }
     return batch;

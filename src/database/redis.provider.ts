@@ -13,6 +13,7 @@ export abstract class RedisClient {}
 export interface RedisClient extends RedisCommander {
   readonly status: string;
   multi(): ChainableCommander;
+  pipeline(): ChainableCommander;
   disconnect(): void;
 }
 

@@ -13,7 +13,7 @@ import type { ClassifiedError } from '../job-definitions/job-errors';
 import type { FollowUpRequest, JobContext } from '../job-definitions/job-handler';
 import type { JobType } from '../job-definitions/job-types';
 import type { EffectJournal } from '../persistence/effect-journal';
-import type { AttemptRef, ClaimOutcome, JobAttempts } from '../persistence/job-attempts';
+import type { AttemptRef, ClaimOutcome, JobAttempts, WrittenWithCompletion } from '../persistence/job-attempts';
 import type { CancellationFlags } from './cancellation-flags';
 import type { FollowUps } from './follow-ups';
 import type { JobHandlerRegistry } from './job-handler-registry';
@@ -43,11 +43,11 @@ export class FakeAttempts {
     return this.outcome;
   }
 
-  async complete(ref: AttemptRef, result: object, idempotencyKey?: string, alsoIn?: (manager: EntityManager) => Promise<unknown>) {
+  async complete<Item>(ref: AttemptRef, result: object, idempotencyKey?: string, also?: WrittenWithCompletion<Item>) {
     this.completes.push({ ref, result, idempotencyKey });
     // The fenced update comes first in the real transaction: a stale attempt writes nothing else.
     if (this.completeError) throw this.completeError;
-    if (alsoIn) await alsoIn(FAKE_MANAGER);
+    if (also) await also.writeAll(FAKE_MANAGER, ref.tenantId, also.items);
   }
 
   async fail(ref: AttemptRef, status: string, error: ClassifiedError): Promise<Date> {

@@ -214,18 +214,19 @@ export class JobRunner {
   private async complete(delivery: Delivery, result: object): Promise<void> {
     const { tenantId, idempotencyKey } = delivery;
     const followUps = [...delivery.followUps.values()];
-    const writeFollowUps = followUps.length
-      ? (manager: EntityManager) => this.followUps.recordIn(manager, tenantId, followUps)
-      : undefined;
     if (delivery.ref) {
-      await this.attempts.complete(delivery.ref, result, idempotencyKey, writeFollowUps);
-    } else if (idempotencyKey || writeFollowUps) {
+      await this.attempts.complete(delivery.ref, result, idempotencyKey, followUps.length ? { items: followUps, writeAll: this.writeFollowUps } : undefined);
+    } else if (idempotencyKey || followUps.length) {
       await this.scope.run(tenantId, async (manager) => {
         if (idempotencyKey) await this.idempotency.store(manager, idempotencyKey, result);
-        if (writeFollowUps) await writeFollowUps(manager);
+        if (followUps.length) await this.writeFollowUps(manager, tenantId, followUps);
       });
     }
   }
+
+  /** One function for every completion, so that a group's follow-ups are written together. */
+  private readonly writeFollowUps = (manager: EntityManager, tenantId: string, planned: PlannedJob[]) =>
+    this.followUps.recordIn(manager, tenantId, planned);
 
   /** After the commit: nothing here can fail the job. */
   private afterCompletion(delivery: Delivery, result: object): void {

@@ -122,33 +122,32 @@ export class JobAttempts {
   }
 
   /**
-   * Completion, the idempotency key's result and whatever `alsoIn` writes (follow-up jobs) in
-   * one transaction: all of it commits, or none does. Completions without `alsoIn` are grouped
-   * like claims (one multi-row UPDATE of the records, one of the keys); one that writes
-   * follow-ups has its transaction to itself, so another job's follow-ups can never undo it.
+   * Completion, the idempotency key's result and what `also` writes (follow-up jobs) in one
+   * transaction: all of it commits, or none does. Completions are grouped like claims: one
+   * multi-row UPDATE of the records, one of the keys, and each writer of `also` called once with
+   * the items of every completion of the group that still held its fence. A group whose
+   * transaction fails is written completion by completion, so only the one at fault is refused
+   * and another job's follow-ups can never undo a completion.
    */
-  complete(
-    ref: AttemptRef,
-    result: object,
-    idempotencyKey?: string,
-    alsoIn?: (manager: EntityManager) => Promise<unknown>,
-  ): Promise<void> {
-    if (!alsoIn) return this.completions.submit(ref.tenantId, ref.tenantId, { ref, result, idempotencyKey });
-    return this.scope.run(ref.tenantId, async (manager) => {
-      await this.fencedUpdateIn(
-        manager,
-        ref,
-        `status = 'completed', result = $3, error = NULL, progress = 100, finished_at = now(),
-         lease_owner = NULL, lease_expires_at = NULL`,
-        [JSON.stringify(result)],
-      );
-      if (idempotencyKey) await this.idempotency.store(manager, idempotencyKey, result);
-      await alsoIn(manager);
-    });
+  complete<Item>(ref: AttemptRef, result: object, idempotencyKey?: string, also?: WrittenWithCompletion<Item>): Promise<void> {
+    return this.completions.submit(ref.tenantId, ref.tenantId, { ref, result, idempotencyKey, also: also as WrittenWithCompletion<unknown> | undefined });
   }
 
-  /** The group's completions that still hold their fence, and their keys; the others are stale. */
-  private completeAll(tenantId: string, batch: CompletionItem[]): Promise<GroupOutcome<void>[]> {
+  private async completeAll(tenantId: string, batch: CompletionItem[]): Promise<GroupOutcome<void>[]> {
+    try {
+      return await this.completeTogether(tenantId, batch);
+    } catch (error) {
+      if (batch.length === 1) return [{ error }];
+      const outcomes: GroupOutcome<void>[] = [];
+      for (const item of batch) {
+        outcomes.push(await this.completeTogether(tenantId, [item]).then(([outcome]) => outcome, (alone: unknown) => ({ error: alone })));
+      }
+      return outcomes;
+    }
+  }
+
+  /** The group's completions that still hold their fence, their keys and what they write with them; the others are stale. */
+  private completeTogether(tenantId: string, batch: CompletionItem[]): Promise<GroupOutcome<void>[]> {
     return this.scope.run(tenantId, async (manager) => {
       const [rows]: [Array<{ id: string }>, number] = await manager.query(
         `UPDATE jobs SET status = 'completed', result = done.result, error = NULL, progress = 100, finished_at = now(),
@@ -159,8 +158,10 @@ export class JobAttempts {
         [batch.map((item) => item.ref.jobId), batch.map((item) => item.ref.fence), batch.map((item) => JSON.stringify(item.result))],
       );
       const completed = new Set(rows.map((row) => row.id));
-      const keys = batch.filter((item) => item.idempotencyKey && completed.has(item.ref.jobId));
+      const done = batch.filter((item) => completed.has(item.ref.jobId));
+      const keys = done.filter((item) => item.idempotencyKey);
       if (keys.length) await this.idempotency.storeAll(manager, keys.map((item) => ({ key: item.idempotencyKey!, result: item.result })));
+      for (const [writeAll, items] of itemsByWriter(done)) await writeAll(manager, tenantId, items);
       return batch.map((item): GroupOutcome<void> =>
         completed.has(item.ref.jobId) ? { ok: undefined } : { error: new StaleAttemptError(item.ref.jobId) });
     });
@@ -246,8 +247,26 @@ interface ClaimItem {
   attempt: number;
 }
 
+/**
+ * What commits with a completion besides the record and its key (a job's follow-ups):
+ * `writeAll` is called once per group with the items of all its completions that held their fence.
+ */
+export interface WrittenWithCompletion<Item> {
+  items: Item[];
+  writeAll: (manager: EntityManager, tenantId: string, items: Item[]) => Promise<unknown>;
+}
+
 interface CompletionItem {
   ref: AttemptRef;
   result: object;
   idempotencyKey?: string;
+  also?: WrittenWithCompletion<unknown>;
+}
+
+function itemsByWriter(completions: CompletionItem[]): Map<WrittenWithCompletion<unknown>['writeAll'], unknown[]> {
+  const byWriter = new Map<WrittenWithCompletion<unknown>['writeAll'], unknown[]>();
+  for (const { also } of completions) {
+    if (also?.items.length) byWriter.set(also.writeAll, [...(byWriter.get(also.writeAll) ?? []), ...also.items]);
+  }
+  return byWriter;
 }

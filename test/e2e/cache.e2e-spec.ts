@@ -52,6 +52,19 @@ describe('Cache', () => {
     expect(await pausedIn(b)).toBe(false);
   });
 
+  it('shows jobs submitted at once through one process in the next status read of another', async () => {
+    const redisPrefix = newRedisPrefix();
+    // API only: no worker takes the jobs, so the count stays what was submitted.
+    const [a, b] = [await start({ redisPrefix, env: { ...env(), APP_ROLE: 'api' } }), await start({ redisPrefix, env: { ...env(), APP_ROLE: 'api' } })];
+    const waitingIn = async (app: TestApp) =>
+      (await app.http().get('/queues/background/status').set(auth(admin)).expect(200)).body.counts.waiting as number;
+    expect(await waitingIn(b)).toBe(0); // now cached, for a minute
+    const tenant = newTenant();
+    await Promise.all(Array.from({ length: 12 }, (_, index) =>
+      a.http().post('/jobs').set(auth(tenant.venueAdmin)).send({ type: 'analytics-process', data: { event: 'ticket.scanned', properties: { seat: index } } }).expect(201)));
+    expect(await waitingIn(b)).toBe(12);
+  });
+
   it('serves a change made around the API from the cache until DELETE /cache/flush in any process', async () => {
     const [a, b] = await twoProcesses();
     expect(await pausedIn(b)).toBe(false);

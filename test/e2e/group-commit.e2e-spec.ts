@@ -11,7 +11,7 @@ import { VALID_PAYLOADS } from '../support/payloads';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 
 /**
- * Group commit on real PostgreSQL: concurrent claims, completions without follow-ups, journal
+ * Group commit on real PostgreSQL: concurrent claims, completions (with their follow-ups), journal
  * steps and single submissions share one transaction; grouping never lets two attempts hold one fence, nor a
  * stale attempt complete a job. An API-only app, so no worker of its own
  * claims the jobs; a database of its own, so the records it leaves claimed meet no other file.
@@ -139,16 +139,60 @@ describe('group commit of claims and completions', () => {
     });
   });
 
-  it('gives a completion that writes follow-ups a transaction of its own', async () => {
-    const tenant = newTenant();
-    const ids = await submitPayments(tenant, 3);
-    const claims = await Promise.all(ids.map((id) => attempts.claim(tenant.tenantId, id, 'worker-a', 1)));
-    const refs = claims.map((claim, index) => ({ tenantId: tenant.tenantId, jobId: ids[index], fence: (claim as { fence: number }).fence }));
-    transactions = 0;
-    const followUpWrites: string[] = [];
-    await Promise.all(refs.map((ref) => attempts.complete(ref, { done: true }, undefined, async () => void followUpWrites.push(ref.jobId))));
-    expect(transactions).toBe(3);
-    expect(followUpWrites.sort()).toEqual([...ids].sort());
+  describe('completions that write follow-ups', () => {
+    /** Stands for the follow-ups: a real row per item, written in the completing transaction. */
+    const writtenRows = async (ids: string[]): Promise<string[]> => {
+      const rows: Array<{ job_id: string }> = await test.app.get(DataSource).query(
+        `SELECT job_id FROM critical_jobs WHERE job_id = ANY($1::uuid[]) AND step = 'follow_up_written'`, [ids]);
+      return rows.map((row) => row.job_id).sort();
+    };
+    const writerCalls: string[][] = [];
+    const writeAll = async (manager: Parameters<Parameters<TenantScope['run']>[1]>[0], tenantId: string, items: Array<{ jobId: string; fails?: boolean }>) => {
+      writerCalls.push(items.map((item) => item.jobId));
+      for (const item of items) {
+        await manager.query(
+          `INSERT INTO critical_jobs (tenant_id, job_id, step, details, fence) VALUES ($1, $2, 'follow_up_written', '{}', 1)`, [tenantId, item.jobId]);
+        if (item.fails) throw new Error(`follow-up of ${item.jobId} cannot be written`);
+      }
+    };
+    async function claimed(count: number) {
+      const tenant = newTenant();
+      const ids = await submitPayments(tenant, count);
+      const claims = await Promise.all(ids.map((id) => attempts.claim(tenant.tenantId, id, 'worker-a', 1)));
+      const refs: AttemptRef[] = claims.map((claim, index) => ({ tenantId: tenant.tenantId, jobId: ids[index], fence: (claim as { fence: number }).fence }));
+      return { ids, refs };
+    }
+    const statuses = async (ids: string[]) => {
+      const rows: Array<{ id: string; status: string }> = await test.app.get(DataSource).query(`SELECT id, status FROM jobs WHERE id = ANY($1::uuid[])`, [ids]);
+      const byId = new Map(rows.map((row) => [row.id, row.status]));
+      return ids.map((id) => byId.get(id));
+    };
+
+    it('completes 5 at once in one transaction, writing every follow-up in one call; a stale one writes none', async () => {
+      const { ids, refs } = await claimed(5);
+      transactions = 0;
+      writerCalls.length = 0;
+      const settled = await Promise.allSettled(refs.map((ref, index) =>
+        attempts.complete(index === 1 ? { ...ref, fence: ref.fence - 1 } : ref, { done: index }, undefined, { items: [{ jobId: ref.jobId }], writeAll })));
+      expect(transactions).toBe(1);
+      expect(settled.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(StaleAttemptError);
+      expect(writerCalls).toEqual([ids.filter((_, index) => index !== 1)]);
+      expect(await writtenRows(ids)).toEqual(ids.filter((_, index) => index !== 1).sort());
+      expect(await statuses(ids)).toEqual(['completed', 'active', 'completed', 'completed', 'completed']);
+    });
+
+    it("refuses only the completion whose follow-ups cannot be written; the rest of its group commits, follow-ups included", async () => {
+      const { ids, refs } = await claimed(4);
+      transactions = 0;
+      const settled = await Promise.allSettled(refs.map((ref, index) =>
+        attempts.complete(ref, { done: index }, undefined, { items: [{ jobId: ref.jobId, fails: index === 2 }], writeAll })));
+      expect(settled.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      // The group's transaction, rolled back, then each completion in its own.
+      expect(transactions).toBe(1 + 4);
+      expect(await statuses(ids)).toEqual(['completed', 'completed', 'active', 'completed']);
+      expect(await writtenRows(ids)).toEqual(ids.filter((_, index) => index !== 2).sort());
+    });
   });
 
   it("journals the steps of 5 jobs recorded at once in one transaction; a stale attempt's step is refused alone and not written", async () => {
