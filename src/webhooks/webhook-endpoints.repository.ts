@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ArrayContains } from 'typeorm';
+import { GroupCommit } from '../database/group-commit';
 import { TenantScope } from '../database/tenant-scope';
 import type { WebhookEvent } from '../job-definitions/payloads/communication.payloads';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
@@ -29,12 +30,24 @@ export class WebhookEndpoints {
     return this.scope.run(tenantId, (manager) => manager.findOneBy(WebhookEndpoint, { id }));
   }
 
-  /** The enabled endpoints that want `event`. */
+  /**
+   * The enabled endpoints that want `event`. Every webhook-event job asks: the lookups of one
+   * tenant and event that arrive while one runs are answered by the next, one read for all,
+   * and none by a read that began before it was asked.
+   */
   subscribedTo(tenantId: string, event: WebhookEvent): Promise<WebhookEndpoint[]> {
-    return this.scope.run(tenantId, (manager) =>
-      manager.find(WebhookEndpoint, { where: { enabled: true, events: ArrayContains([event]) }, order: { createdAt: 'ASC', id: 'ASC' } }),
-    );
+    return this.subscriptions.submit(`${tenantId}\u0000${event}`, { tenantId, event }, undefined);
   }
+
+  private readonly subscriptions = new GroupCommit<{ tenantId: string; event: WebhookEvent }, undefined, WebhookEndpoint[]>(
+    async ({ tenantId, event }, callers) => {
+      const found = await this.scope.run(tenantId, (manager) =>
+        manager.find(WebhookEndpoint, { where: { enabled: true, events: ArrayContains([event]) }, order: { createdAt: 'ASC', id: 'ASC' } }),
+      );
+      return callers.map(() => ({ ok: [...found] }));
+    },
+    { maxPerStatement: 1000 },
+  );
 
   /** Null when the tenant has no such endpoint. */
   update(tenantId: string, id: string, changes: WebhookEndpointChanges): Promise<WebhookEndpoint | null> {

@@ -6,6 +6,7 @@ import { StaleAttemptError } from '../../src/job-definitions/job-errors';
 import type { SubmitJobRequest } from '../../src/jobs/dto/submit-job.dto';
 import { JobEnqueuer } from '../../src/jobs/job-enqueuer';
 import { AttemptRef, ClaimOutcome, JobAttempts } from '../../src/persistence/job-attempts';
+import { WebhookEndpoints } from '../../src/webhooks/webhook-endpoints.repository';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
@@ -23,6 +24,7 @@ describe('group commit of claims and completions', () => {
   let attempts: JobAttempts;
   let journal: EffectJournal;
   let transactions: number;
+  let holdNext: { reached: () => void; released: Promise<void> } | undefined;
 
   beforeAll(async () => {
     test = await startTestApp({ env: { ...database.env(), APP_ROLE: 'api' } });
@@ -33,7 +35,16 @@ describe('group commit of claims and completions', () => {
     const run = scope.run.bind(scope);
     scope.run = ((tenantId, work) => {
       transactions++;
-      return run(tenantId, work);
+      const hold = holdNext;
+      holdNext = undefined;
+      if (!hold) return run(tenantId, work);
+      // Held after its work, before it commits and answers: a call made meanwhile meets it running.
+      return run(tenantId, async (manager) => {
+        const result = await work(manager);
+        hold.reached();
+        await hold.released;
+        return result;
+      });
     }) as TenantScope['run'];
   });
 
@@ -217,6 +228,29 @@ describe('group commit of claims and completions', () => {
     await journal.record(refs[0], 'payment_intent_created', { step: 'again' });
     const [first] = await test.app.get(DataSource).query(`SELECT details FROM critical_jobs WHERE job_id = $1`, [ids[0]]);
     expect(first.details).toEqual({ step: 0 });
+  });
+
+  it("answers 10 webhook events' endpoint look-ups asked at once with one read; a look-up after a change sees it", async () => {
+    const tenant = newTenant();
+    const endpoints = test.app.get(WebhookEndpoints);
+    const endpoint = (url: string) => ({ url, description: null, events: ['payment.completed' as const], secret: 'whsec_group_commit_test_secret' });
+    await endpoints.create(tenant.tenantId, endpoint('https://receiver.example/one'));
+    transactions = 0;
+    const found = await Promise.all(Array.from({ length: 10 }, () => endpoints.subscribedTo(tenant.tenantId, 'payment.completed')));
+    expect(transactions).toBe(1);
+    expect(found.map((each) => each.map((row) => row.url))).toEqual(found.map(() => ['https://receiver.example/one']));
+    // A look-up asked while a read runs, after a change that read cannot see: answered by the next read.
+    let release!: () => void;
+    const reached = new Promise<void>((resolve) => {
+      holdNext = { reached: resolve, released: new Promise<void>((done) => (release = done)) };
+    });
+    const first = endpoints.subscribedTo(tenant.tenantId, 'payment.completed');
+    await reached;
+    await endpoints.create(tenant.tenantId, endpoint('https://receiver.example/two'));
+    const second = endpoints.subscribedTo(tenant.tenantId, 'payment.completed');
+    release();
+    expect((await first).map((row) => row.url)).toEqual(['https://receiver.example/one']);
+    expect((await second).map((row) => row.url)).toEqual(['https://receiver.example/one', 'https://receiver.example/two']);
   });
 
   describe('single submissions', () => {
