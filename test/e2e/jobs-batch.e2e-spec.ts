@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import type { ClientJobType as JobType } from '../../src/job-definitions/job-types';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { expectErrorBody, fieldsOf } from '../support/error-body';
@@ -49,6 +50,23 @@ describe('Jobs', () => {
       const finished: JobBody[] = await Promise.all(ids.map(async (id: string) => (await getJob(test, tenant.user, id).expect(200)).body));
       expect(finished.map((job) => job.status)).toEqual(items.map(() => 'completed'));
       expect(finished.map((job) => job.type)).toEqual(items.map((item) => item.type));
+    });
+
+    it('keeps every record\'s payload exactly as sent: quotes, backslashes, braces, commas, non-ASCII, nulls', async () => {
+      const tenant = newTenant();
+      const awkward = ['say "hi"', 'C:\\tickets\\', '{a,b}', 'NULL', 'é ü 席 🎟', '', "it's"];
+      const items = awkward.map((text, index) => ({
+        type: 'email-send',
+        data: { ...VALID_PAYLOADS['email-send'], data: { orderId: `ord_${index}`, text, list: [text, null, { nested: text }] } },
+      }));
+      const response = await batch(test, tenant.admin, items).expect(201);
+      const ids: string[] = response.body.jobs.map((job: { id: string }) => job.id);
+      const rows: Array<{ id: string; data: unknown; origin: string; priority: number; parent_job_id: string | null }> = await test.app
+        .get(DataSource).query(`SELECT id, data, origin, priority, parent_job_id FROM jobs WHERE id = ANY($1::uuid[])`, [ids]);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      ids.forEach((id, index) => {
+        expect(byId.get(id)).toEqual({ id, data: items[index].data, origin: 'api', priority: expect.any(Number), parent_job_id: null });
+      });
     });
 
     it('is open to venue admins and closed to users', async () => {
