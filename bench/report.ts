@@ -9,6 +9,7 @@ interface Report {
   drain?: Record<'analytics' | 'rawBullConcurrency5' | 'payment' | 'rawBullConcurrency10', Figures>;
   lifecycle?: Record<'service' | 'pipeline', Figures>;
   latency?: Record<'analytics' | 'payment' | 'pipeline', Figures>;
+  latencySplit?: Record<'analytics' | 'payment', Figures>;
   rss?: { backlog: number; peakMb: number; peakOverallMb: number; beforeMb: number; afterMb: number; processed: number };
   instrumented?: {
     counts: Record<string, { idleStatementsPerS: number; idleRedisPerS: number; statements: number; transactions: number; roundTrips: number; redisCommands: number; sql: Record<string, number>; redis: Record<string, number> }>;
@@ -28,7 +29,7 @@ const ratio = (ours: Spread | undefined, theirs: Spread | undefined) =>
 /** The one table the bench prints (Markdown, so it can go straight into the README). */
 export function renderTable(report: Report): string {
   const rows: string[][] = [];
-  const { drain, lifecycle, latency, rss, instrumented } = report;
+  const { drain, lifecycle, latency, latencySplit, rss, instrumented } = report;
   if (drain) {
     rows.push(['1 drain jobs/s', 'analytics-process (conc. 5)', cell(drain.analytics.drainPerS), `raw Bull ${cell(drain.rawBullConcurrency5.drainPerS)}`, ratio(drain.analytics.drainPerS, drain.rawBullConcurrency5.drainPerS), '≥ 0.7×']);
     rows.push(['1 drain jobs/s', 'payment-process (conc. 10)', cell(drain.payment.drainPerS), `raw Bull ${cell(drain.rawBullConcurrency10.drainPerS)}`, ratio(drain.payment.drainPerS, drain.rawBullConcurrency10.drainPerS), '≥ 0.2×']);
@@ -49,6 +50,16 @@ export function renderTable(report: Report): string {
       rows.push([`4 at 500/s offered (${name})`, 'enqueue→start p50 / p99 ms', `${cell(figures.startP50)} / ${cell(figures.startP99)}`, '', '', name === 'analytics-process' ? 'p99 ≤ 25 ms' : '']);
       rows.push([`4 at 500/s offered (${name})`, 'enqueue→complete p50 / p99 ms', `${cell(figures.completeP50)} / ${cell(figures.completeP99)}`,
         name === 'payment-process' ? `pipeline p99 ${cell(latency.pipeline.completeP99)}` : '', name === 'payment-process' ? ratio(figures.completeP99, latency.pipeline.completeP99) : '', name === 'payment-process' ? '≤ 1× pipeline' : '']);
+    }
+  }
+  if (latencySplit) {
+    for (const [name, figures] of [['analytics-process', latencySplit.analytics], ['payment-process', latencySplit.payment]] as const) {
+      const section = `4 at 500/s offered, APP_ROLE=api + worker (${name})`;
+      rows.push([section, 'accepted/s', cell(figures.acceptedPerS), '', '', '500/s']);
+      rows.push([section, 'HTTP ack p50 / p99 ms', `${cell(figures.ackP50)} / ${cell(figures.ackP99)}`, '', '', '']);
+      rows.push([section, 'enqueue→start p50 / p99 ms', `${cell(figures.startP50)} / ${cell(figures.startP99)}`, '', '', name === 'analytics-process' ? 'p99 ≤ 25 ms' : '']);
+      rows.push([section, 'enqueue→complete p50 / p99 ms', `${cell(figures.completeP50)} / ${cell(figures.completeP99)}`,
+        name === 'payment-process' && latency ? `pipeline p99 ${cell(latency.pipeline.completeP99)}` : '', name === 'payment-process' && latency ? ratio(figures.completeP99, latency.pipeline.completeP99) : '', name === 'payment-process' ? '≤ 1× pipeline' : '']);
     }
   }
   if (rss) {

@@ -43,6 +43,24 @@ async function main(): Promise<void> {
   const bench = new BenchContext();
   await bench.createDatabase();
   const results: Record<string, unknown> = {};
+  /** Section 4 again on APP_ROLE=api beside one APP_ROLE=worker process: the API and the jobs on event loops of their own. */
+  const latencyOfSplitRoles = async () => {
+    log('starting APP_ROLE=api and APP_ROLE=worker');
+    const api = await bench.startService('service-api', { APP_ROLE: 'api' });
+    const worker = await bench.startService('service-worker', { APP_ROLE: 'worker' });
+    const splitTimestamps = await BullTimestamps.open(bench);
+    try {
+      await serviceLifecycle(bench, api, 2);
+      return {
+        analytics: await repeated(`latency at ${SIZES.rate}/s, analytics-process, api + worker`, () => serviceLatency(bench, api, 'analytics-process', SIZES.rate, SIZES.latencyS, splitTimestamps)),
+        payment: await repeated(`latency at ${SIZES.rate}/s, payment-process, api + worker`, () => serviceLatency(bench, api, 'payment-process', SIZES.rate, SIZES.latencyS, splitTimestamps)),
+      };
+    } finally {
+      await splitTimestamps.close();
+      await worker.stop();
+      await api.stop();
+    }
+  };
   try {
     log('starting the service and the hand-written pipeline');
     const service = await bench.startService('service');
@@ -72,6 +90,7 @@ async function main(): Promise<void> {
     await timestamps.close();
     await pipeline.stop();
     await service.stop();
+    results.latencySplit = await latencyOfSplitRoles();
     log('counts per job and the CPU profile (instrumented service)');
     results.instrumented = await instrumented(bench, SIZES.countJobs, SIZES.profileS);
   } finally {
