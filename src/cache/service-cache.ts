@@ -77,6 +77,9 @@ export class ServiceCache implements OnModuleDestroy {
   async flush(): Promise<number> {
     const keys = await this.countKeys();
     await this.cache.clear();
+    // Counts not yet sent belong to the cache being emptied.
+    this.unsentCounts.hits = 0;
+    this.unsentCounts.misses = 0;
     await this.redis.del(STATS_KEY);
     return keys;
   }

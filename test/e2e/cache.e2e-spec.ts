@@ -81,6 +81,15 @@ describe('Cache', () => {
     }
   });
 
+  it('starts its counts again from nothing at DELETE /cache/flush, counts not yet sent included', async () => {
+    const [a] = await twoProcesses();
+    await a.http().get('/queues').set(auth(admin)).expect(200);
+    await a.http().get('/queues').set(auth(admin)).expect(200);
+    await a.http().delete('/cache/flush').set(auth(admin)).expect(200);
+    // Only the stats request's own read of the caller's override (the cache now empty) is counted.
+    expect(await stats(a)).toEqual({ hits: 0, misses: 1, keys: 1 });
+  });
+
   it('keeps its routes for admins', async () => {
     const [a] = await twoProcesses();
     const tenant = newTenant();

@@ -253,6 +253,18 @@ describe('group commit of claims and completions', () => {
     expect((await second).map((row) => row.url)).toEqual(['https://receiver.example/one', 'https://receiver.example/two']);
   });
 
+  it("answers two tenants' look-ups of one event asked at once each with its own endpoints only", async () => {
+    const endpoints = test.app.get(WebhookEndpoints);
+    const [venueA, venueB] = [newTenant(), newTenant()];
+    const endpoint = (url: string) => ({ url, description: null, events: ['payment.completed' as const], secret: 'whsec_group_commit_test_secret' });
+    await endpoints.create(venueA.tenantId, endpoint('https://venue-a.example/hook'));
+    await endpoints.create(venueB.tenantId, endpoint('https://venue-b.example/hook'));
+    const found = await Promise.all([venueA, venueB, venueA, venueB].map((venue) => endpoints.subscribedTo(venue.tenantId, 'payment.completed')));
+    expect(found.map((each) => each.map((row) => row.url))).toEqual([
+      ['https://venue-a.example/hook'], ['https://venue-b.example/hook'], ['https://venue-a.example/hook'], ['https://venue-b.example/hook'],
+    ]);
+  });
+
   describe('single submissions', () => {
     const plan = (tenantId: string, orderId: string, idempotencyKey?: string) => {
       const request = { type: 'payment-process', data: { ...VALID_PAYLOADS['payment-process'], orderId }, ...(idempotencyKey ? { options: { idempotencyKey } } : {}) } as SubmitJobRequest;
