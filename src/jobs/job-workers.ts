@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { Job } from 'bull';
+import type { Job, Queue } from 'bull';
 import { AppConfig } from '../config/app-config';
 import type { JobEnvelope } from '../job-definitions/job-envelope';
 import type { QueueName } from '../job-definitions/queue-names';
@@ -46,14 +46,31 @@ export class JobWorkers implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /**
-   * On shutdown (SIGTERM), takes no new jobs and waits for the running ones to finish: Bull's
-   * close() does both (and is what Bull's own shutdown hook calls later, then a no-op). This
-   * runs before any onApplicationShutdown hook, so the Redis clients, the database pool and the
-   * breakers a running job still needs are closed only after it has finished.
+   * On shutdown (SIGTERM), takes no new jobs and waits for the running ones to finish, before any
+   * onApplicationShutdown hook: the Redis clients, the database pool and the breakers a running
+   * job still needs are closed only after it has finished.
+   *
+   * Not Bull's plain close(): it waits through whenCurrentJobsFinished, which forces the blocking
+   * client to reconnect and, if that client is mid-reconnect (Redis gone), leaves the rejected
+   * reconnect unhandled while jobs are still running; the process sees an unhandled rejection.
+   * The same three steps, each with its failure handled: pause locally (no fetch, the blocking
+   * fetch aborted), wait for what Bull is processing, then close without waiting again.
    */
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.config.runsWorkers) return;
     this.logger.log('Shutting down: waiting for running jobs to finish');
-    await Promise.all(this.queues.all().map(({ queue }) => queue.close()));
+    const queues = this.queues.all().map(({ queue }) => queue);
+    await Promise.all(queues.map((queue) => queue.pause(true, true).catch(() => undefined)));
+    await Promise.all(queues.map((queue) => Promise.allSettled(Object.values(processingOf(queue)))));
+    await Promise.all(queues.map((queue) => queue.close(true)));
   }
+}
+
+/**
+ * Bull 4's record of each concurrency slot's current fetch-run-move chain: what its own
+ * whenCurrentJobsFinished awaits. Each chain settles once its job is moved to completed or
+ * failed (or the move failed and was reported as an 'error').
+ */
+function processingOf(queue: Queue): Record<string, Promise<unknown>> {
+  return (queue as unknown as { processing: Record<string, Promise<unknown>> }).processing;
 }

@@ -1,8 +1,10 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../src/config/app-config';
+import { JobWorkers } from '../../src/jobs/job-workers';
 import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { snapshot } from '../support/attempt-watch';
+import { startScratchRedis } from '../support/scratch-redis';
 import { VALID_PAYLOADS } from '../support/payloads';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
@@ -70,6 +72,10 @@ describe('Worker shutdown with a job running', () => {
     const stopped = worker.stop();
     // The process has begun its shutdown (it left the emergency-stop registry) with the job still held.
     await waitFor(async () => ((await runningWorkers(tenant.admin)) === 0 ? true : undefined), 10_000, 'the worker to start shutting down');
+    // It is now waiting for its running job (JobWorkers.beforeApplicationShutdown). Held a while
+    // longer: a shutdown that did not wait would have closed its queues and connections by then.
+    await waitFor(async () => (worker!.output().includes('waiting for running jobs to finish') ? true : undefined), 5_000, 'the worker to wait for its job');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     await lock.query('ROLLBACK');
 
     expect(await stopped).toBe('SIGTERM'); // exited on its own, not killed after the grace of stop()
@@ -79,4 +85,28 @@ describe('Worker shutdown with a job running', () => {
     expect(journal).toMatchObject([{ step: 'payment_intent_confirmed', fence: '1' }, { step: 'payment_intent_created', fence: '1' }]);
     expect(await (await money.getJob(body.id))?.getState()).toBe('completed');
   });
+
+  it('stops its workers with every failure handled while Redis has gone dark mid-reconnect', async () => {
+    const redis = await startScratchRedis();
+    try {
+      api = await startTestApp({ env: { REDIS_URL: redis.url } });
+      const queues = api.app.get(QueueRegistry).all().map(({ queue }) => queue);
+      await redis.blackHole();
+      await waitFor(
+        async () => (queues.every((queue) => queue.clients.every((client) => client.status === 'connecting')) ? true : undefined),
+        10_000,
+        "every Bull client's reconnect to hang",
+      );
+
+      // Bull's own close() here left a rejected reconnect unhandled while its fetches were still
+      // pending: Jest fails the test on an unhandled rejection, as Node ends a process on one.
+      // (The clients themselves may stay 'connecting': ioredis ends those when their attempt does.)
+      await expect(api.app.get(JobWorkers).beforeApplicationShutdown()).resolves.toBeUndefined();
+    } finally {
+      redis.resume();
+      await api?.close();
+      api = undefined;
+      await redis.stop();
+    }
+  }, 60_000);
 });

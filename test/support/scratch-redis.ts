@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createConnection, createServer, Socket } from 'node:net';
 import Redis from 'ioredis';
 import { waitFor } from './wait-for';
 
@@ -11,13 +11,21 @@ export interface ScratchRedis {
   kill: () => Promise<void>;
   /** Starts a new, empty server on the same port (no persistence: every key is gone). */
   restart: () => Promise<void>;
+  /**
+   * Replaces the server with one that takes no connection at all: it is stopped (SIGSTOP) with
+   * its accept queue full, so the kernel drops new SYNs and every client's reconnect attempt
+   * hangs in ioredis's 'connecting' state. What a Redis host gone dark on the network looks like.
+   */
+  blackHole: () => Promise<void>;
+  /** Lets a black-holed server run again: it accepts what waited in its queue, and every new connection. */
+  resume: () => void;
 }
 
 /** A throwaway redis-server on a free loopback port, for tests that need other settings. */
 export async function startScratchRedis(...settings: string[]): Promise<ScratchRedis> {
   const port = await freePort();
-  const launch = async (): Promise<ChildProcess> => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...settings], {
+  const launch = async (...extra: string[]): Promise<ChildProcess> => {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...settings, ...extra], {
       stdio: 'ignore',
     });
     // A fresh probe per try: a client whose first connect failed is left mid-reconnect.
@@ -32,17 +40,44 @@ export async function startScratchRedis(...settings: string[]): Promise<ScratchR
     await exited;
   };
   const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+  const fillers: Socket[] = [];
   return {
     url: `redis://127.0.0.1:${port}`,
     client,
     stop: async () => {
       client.disconnect();
+      fillers.splice(0).forEach((socket) => socket.destroy());
+      server.kill('SIGCONT');
       await kill();
     },
     kill,
     restart: async () => {
       await kill();
       server = await launch();
+    },
+    blackHole: async () => {
+      await kill();
+      server = await launch('--tcp-backlog', '1');
+      server.kill('SIGSTOP');
+      // The queue holds backlog + 1 connections; fill it until a connect no longer completes.
+      for (let tries = 0; tries < 50; tries++) {
+        const socket = createConnection({ port, host: '127.0.0.1' });
+        socket.on('error', () => undefined);
+        fillers.push(socket);
+        const connected = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), 300);
+          socket.once('connect', () => {
+            clearTimeout(timer);
+            resolve(true);
+          });
+        });
+        if (!connected) return;
+      }
+      throw new Error('the stopped redis-server still completes connections: its accept queue did not fill');
+    },
+    resume: () => {
+      server.kill('SIGCONT');
+      fillers.splice(0).forEach((socket) => socket.destroy());
     },
   };
 }
