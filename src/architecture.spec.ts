@@ -7,7 +7,7 @@ import { dirname, join, normalize, relative, sep } from 'node:path';
  * `common/` is split by subfolder because its parts sit on both sides of `config/`.
  */
 const LAYERS: string[][] = [
-  ['common/errors', 'common/sandbox', 'common/service-version'],
+  ['common/errors', 'common/http', 'common/sandbox', 'common/service-version'],
   ['common/validation', 'common/openapi'],
   ['job-definitions'],
   ['config'],

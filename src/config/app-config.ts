@@ -45,6 +45,8 @@ export class AppConfig {
   /** How long queue lists and statuses are cached (0: not cached). */
   readonly queueStatusCacheMs: number;
   readonly rateLimits: RateLimitConfig;
+  /** Bytes of request bodies one process works on at once; more is refused with 503 (load shedding). */
+  readonly requestBytesInFlightMax: number;
   /** Credentials and modes (live, sandbox, disabled) of Stripe, e-mail, SMS and Solana. */
   readonly providers: ProvidersConfig;
   /** Scrape access, queue sampling, snapshots and health check timeouts. */
@@ -89,6 +91,7 @@ export class AppConfig {
     this.schedules = { idempotencyCleanup: env.IDEMPOTENCY_CLEANUP_CRON, dlqRetention: env.DLQ_RETENTION_CRON };
     this.queueStatusCacheMs = env.QUEUE_STATUS_CACHE_MS;
     this.rateLimits = new RateLimitConfig(env);
+    this.requestBytesInFlightMax = env.REQUEST_BYTES_IN_FLIGHT_MAX;
     this.providers = new ProvidersConfig(env);
     this.observability = new ObservabilityConfig(env);
     this.monitoring = new MonitoringConfig(env);

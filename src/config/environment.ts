@@ -58,6 +58,7 @@ export interface Environment
   API_RATE_LIMIT_REFUSED: number;
   API_RATE_LIMIT_OVERRIDE_CACHE_MS: number;
   QUEUE_STATUS_CACHE_MS: number;
+  REQUEST_BYTES_IN_FLIGHT_MAX: number;
   DASHBOARD_SESSION_TTL_SECONDS: number;
 }
 
@@ -128,6 +129,8 @@ const schema = Joi.object<Environment>({
   API_RATE_LIMIT_OVERRIDE_CACHE_MS: Joi.number().integer().min(0).default(30_000),
   // Counts move with every job: short, and pause, resume and clear invalidate at once.
   QUEUE_STATUS_CACHE_MS: Joi.number().integer().min(0).max(60_000).default(2_000),
+  // Bytes of request bodies being processed at once in one process; past it, 503 and Retry-After.
+  REQUEST_BYTES_IN_FLIGHT_MAX: Joi.number().integer().min(1_024).default(16 * 1024 * 1024),
   // The queue dashboard's cookie: short, since it cannot be revoked before it lapses.
   DASHBOARD_SESSION_TTL_SECONDS: Joi.number().integer().min(30).max(3600).default(300),
   ...PROVIDER_ENVIRONMENT_SCHEMA,

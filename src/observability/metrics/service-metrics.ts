@@ -113,6 +113,11 @@ export class ServiceMetrics {
     labelNames: ['method', 'route', 'status'] as const,
     registers: [this.registry],
   });
+  readonly requestsShed = new Counter({
+    name: 'http_requests_shed_total',
+    help: 'HTTP requests refused with 503 before their body was read: too many request bytes in flight',
+    registers: [this.registry],
+  });
   readonly httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request durations, by method and route template',
