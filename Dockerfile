@@ -13,4 +13,5 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 USER node
 EXPOSE 3000
-CMD ["node", "dist/src/main"]
+# The heap limit of `npm run start:prod` (see README, Memory): the same flags, kept equal by deploy-files.spec.ts.
+CMD ["node", "--max-old-space-size=256", "dist/src/main"]

@@ -2,7 +2,7 @@ import Bull from 'bull';
 import Redis from 'ioredis';
 import { sign } from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
@@ -18,6 +18,16 @@ import { Child, startChild } from './processes';
 export const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JWT_SECRET = 'bench-secret-0123456789-0123456789-abcdef';
+
+/** The flags between `node` and the script in package.json's `start:prod`. */
+export const PRODUCTION_NODE_FLAGS: string[] = productionNodeFlags();
+
+function productionNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const [node, ...rest] = scripts['start:prod'].split(/\s+/);
+  if (node !== 'node') throw new Error('start:prod is expected to run node');
+  return rest.filter((word) => word.startsWith('--'));
+}
 
 /** One bench run's database, Redis prefix, tokens and log folder; nothing shared with tests or a dev service. */
 export class BenchContext {
@@ -91,7 +101,8 @@ export class BenchContext {
     return this.children[this.children.length - 1];
   }
 
-  startService(name: string, overrides: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Child> {
+  /** The service runs with the node flags `npm run start:prod` (and the Dockerfile) give it: the heap limit. */
+  startService(name: string, overrides: Record<string, string> = {}, nodeArgs: string[] = PRODUCTION_NODE_FLAGS): Promise<Child> {
     return this.started(startChild({
       script: join(BUILD_DIR, 'src', 'main.js'),
       env: this.serviceEnvironment(overrides),

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { BUILD_DIR } from './build';
-import { BenchContext } from './context';
+import { BenchContext, PRODUCTION_NODE_FLAGS } from './context';
 import { postLoad } from './http-load';
 import { Child, rssMb, rssSampler, waitFor } from './processes';
 import { summariseProfile, ProfileSummary } from './profile';
@@ -78,7 +78,7 @@ export async function instrumented(bench: BenchContext, jobs: number, profileSec
   const pgUrl = new URL(bench.databaseUrl); pgUrl.port = String(pg.port);
   const redisUrl = `redis://127.0.0.1:${redis.port}`;
   const service = await bench.startService('service-instrumented', { DATABASE_URL: pgUrl.toString(), REDIS_URL: redisUrl },
-    ['-r', join(BUILD_DIR, 'bench', 'children', 'profiler-preload.js')]);
+    [...PRODUCTION_NODE_FLAGS, '-r', join(BUILD_DIR, 'bench', 'children', 'profiler-preload.js')]);
   const counts: Record<string, PerJobCounts> = {};
   let profile: InstrumentedResults['profile'];
   try {

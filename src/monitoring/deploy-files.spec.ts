@@ -10,7 +10,7 @@ const METRICS = [
   'queue_jobs_completed_total', 'queue_jobs_failed_total', 'queue_jobs', 'queue_oldest_waiting_seconds', 'queue_dlq_entries',
   'queue_payments_total', 'queue_payment_amount_minor_total', 'queue_refunds_total', 'queue_refund_amount_minor_total',
   'queue_nft_mints_total', 'queue_emails_total', 'queue_sms_total', 'queue_webhook_deliveries_total',
-  'queue_provider_token_waits_total', 'queue_circuit_breaker_state', 'queue_emergency_stop', 'http_requests_total',
+  'queue_provider_token_waits_total', 'queue_circuit_breaker_state', 'queue_emergency_stop', 'http_requests_total', 'http_requests_shed_total',
 ];
 const HISTOGRAMS = ['queue_job_duration_seconds', 'queue_job_wait_seconds', 'http_request_duration_seconds'];
 const KNOWN = new Set([...METRICS, ...HISTOGRAMS.flatMap((name) => ['_bucket', '_sum', '_count'].map((suffix) => name + suffix))]);
@@ -86,10 +86,10 @@ describe('deploy/prometheus/alerts.yml', () => {
     expect(exprs.flatMap(metricsOf).filter((name) => !KNOWN.has(name))).toEqual([]);
   });
 
-  it('alerts on queue depth, failure rate, oldest waiting, DLQ growth, an open breaker and an emergency stop left on', () => {
+  it('alerts on queue depth, failure rate, oldest waiting, DLQ growth, an open breaker, an emergency stop left on and shed requests', () => {
     const alerts = [...rules.matchAll(/^\s+- alert: (\S+)$/gm)].map(([, name]) => name);
     expect(alerts).toEqual(expect.arrayContaining([
-      'QueueBacklogHigh', 'JobFailureRateHigh', 'OldestWaitingJobTooOld', 'DeadLetterQueueGrowing', 'CircuitBreakerOpen', 'EmergencyStopLeftOn',
+      'QueueBacklogHigh', 'JobFailureRateHigh', 'OldestWaitingJobTooOld', 'DeadLetterQueueGrowing', 'CircuitBreakerOpen', 'EmergencyStopLeftOn', 'RequestsShed',
     ]));
   });
 
@@ -104,5 +104,22 @@ describe('deploy/prometheus/alerts.yml', () => {
   it('passes its promtool unit tests (alerts.test.yml: the breaker and the backlog rules fire when, and only when, they should)', () => {
     if (!PROMTOOL) return console.warn('promtool is absent: `promtool test rules` skipped (apt-get install prometheus)');
     expect(promtool('test', 'rules', 'alerts.test.yml')).toMatch(/SUCCESS/);
+  });
+});
+
+describe('the production command', () => {
+  const ROOT = join(__dirname, '..', '..');
+  const nodeFlags = (words: string[]) => {
+    expect(words[0]).toBe('node');
+    return words.slice(1).filter((word) => word.startsWith('--'));
+  };
+
+  it('gives node the same flags (the heap limit) in the Dockerfile as in `npm run start:prod`, which the bench runs', () => {
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const fromScript = nodeFlags(scripts['start:prod'].split(/\s+/));
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+    expect(cmd).not.toBeNull();
+    expect(nodeFlags(JSON.parse(cmd![1]) as string[])).toEqual(fromScript);
+    expect(fromScript).toContainEqual(expect.stringMatching(/^--max-old-space-size=\d+$/));
   });
 });

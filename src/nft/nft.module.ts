@@ -10,7 +10,7 @@ import { NftGateway } from './nft.gateway';
 import { GatewayPayerBalance } from './payer-balance';
 import { PayerFunds } from './payer-funds';
 import { SandboxNftGateway } from './sandbox-nft.gateway';
-import { SolanaNftGateway } from './solana-nft.gateway';
+import type { SolanaNftGateway } from './solana-nft.gateway';
 
 // Global for one export: the payer balance the monitoring check (alerting/, a layer below) reads.
 @Global()
@@ -25,8 +25,12 @@ import { SolanaNftGateway } from './solana-nft.gateway';
       // config.providers.modes.solana: live with SOLANA_RPC_URL, the payer key and the encryption key.
       useFactory: (config: AppConfig, funds: PayerFunds): NftGateway => {
         switch (config.providers.modes.solana) {
-          case 'live':
-            return new SolanaNftGateway(config, funds);
+          case 'live': {
+            // Metaplex's SDK (some 13 MB of heap) is loaded only where it is used.
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const live = require('./solana-nft.gateway') as { SolanaNftGateway: typeof SolanaNftGateway };
+            return new live.SolanaNftGateway(config, funds);
+          }
           case 'disabled':
             return new DisabledNftGateway(config);
           case 'sandbox':

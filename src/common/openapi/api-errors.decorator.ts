@@ -13,7 +13,7 @@ export const ERROR_STATUSES = {
   422: 'An idempotency key was reused with a different request',
   429: 'Too many requests for this caller and route group; retry after the Retry-After header (seconds)',
   500: 'Unexpected error (logged with the request id)',
-  503: 'Redis refused the work (e.g. out of memory); nothing was accepted, try again later',
+  503: 'Redis or PostgreSQL refused the work, or the process has too many request bytes in flight (then with Retry-After); nothing was accepted, try again later',
 } as const;
 
 export type ErrorStatus = keyof typeof ERROR_STATUSES;

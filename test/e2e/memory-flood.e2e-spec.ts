@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { privateDatabaseForThisFile } from '../support/app-lifecycle';
+import { newRedisPrefix, newTenant } from '../support/test-app';
+import { startWorkerProcess, WorkerProcess } from '../support/worker-process';
+
+/**
+ * The heap limit production runs with (`npm run start:prod`, the Dockerfile) is safe only
+ * because request bytes in flight are bounded: a flood of the largest batches is shed with 503,
+ * never a crash, and what was accepted is there whole.
+ */
+
+const database = privateDatabaseForThisFile();
+const CONCURRENT_BATCHES = 30;
+
+/** The node flags of `npm run start:prod`, for the process under test. */
+function productionNodeFlags(): string {
+  const { scripts } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  return scripts['start:prod'].split(/\s+/).filter((word) => word.startsWith('--')).join(' ');
+}
+
+describe('A flood of large batches on a process with the production heap limit', () => {
+  let api: WorkerProcess | undefined;
+
+  afterEach(async () => {
+    await api?.stop();
+  });
+
+  async function startApi(env: Record<string, string> = {}): Promise<string> {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    api = await startWorkerProcess(
+      { ...database.env(), APP_ROLE: 'api', PORT: String(port), REDIS_PREFIX: newRedisPrefix(), LOG_LEVEL: 'warn', NODE_OPTIONS: productionNodeFlags(), ...env },
+      async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200,
+    );
+    return base;
+  }
+
+  it(`answers ${CONCURRENT_BATCHES} concurrent 4.5 MB batches with 201 or 503, stays up, and keeps each accepted batch whole`, async () => {
+    expect(productionNodeFlags()).toMatch(/--max-old-space-size=\d+/);
+    const base = await startApi();
+    const tenant = newTenant();
+    const jobs = Array.from({ length: 1000 }, (_, index) => ({
+      type: 'analytics-process',
+      data: { event: 'ticket.scanned', properties: { seat: index, note: 'x'.repeat(4400) } },
+    }));
+    const body = JSON.stringify({ jobs });
+    expect(body.length).toBeGreaterThan(4_400_000);
+
+    const statuses = await Promise.all(
+      Array.from({ length: CONCURRENT_BATCHES }, () =>
+        fetch(`${base}/jobs/batch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.venueAdmin}` },
+          body,
+        }).then(
+          (response) => response.status,
+          (error: Error & { cause?: { code?: string } }) => `no answer (${error.cause?.code ?? error.message})`,
+        ),
+      ),
+    );
+
+    expect(statuses.filter((status) => status !== 201 && status !== 503)).toEqual([]);
+    const accepted = statuses.filter((status) => status === 201).length;
+    expect(accepted).toBeGreaterThan(0);
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    const listed = await fetch(`${base}/queues/background/jobs`, { headers: { authorization: `Bearer ${tenant.venueAdmin}` } });
+    expect(((await listed.json()) as { total: number }).total).toBe(accepted * 1000);
+  }, 120_000);
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
