@@ -14,4 +14,4 @@ COPY package.json ./
 USER node
 EXPOSE 3000
 # The heap limit of `npm run start:prod` (see README, Memory): the same flags, kept equal by deploy-files.spec.ts.
-CMD ["node", "--max-old-space-size=256", "dist/src/main"]
+CMD ["node", "--max-old-space-size=384", "dist/src/main"]
