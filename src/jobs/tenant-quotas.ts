@@ -2,6 +2,7 @@ import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import type { TenantLimits } from '../config/quotas.config';
 import { RedisClient } from '../database/redis.provider';
+import { RedisScript } from '../database/redis-script';
 import type { QueueName } from '../job-definitions/queue-names';
 
 /** A job a submission wants to hold in Redis, with its estimated size. */
@@ -28,7 +29,7 @@ const BYTES_FIELD = ':bytes';
  * ARGV: tenant, max jobs, max bytes, now, then queue, job id, bytes per job.
  * All or nothing: either every new job of the claim is counted, or none and the quota is named.
  */
-const RESERVE_SCRIPT = `
+const RESERVE_SCRIPT = new RedisScript(`
 local jobs = tonumber(redis.call('HGET', KEYS[1], '${JOBS_FIELD}') or '0')
 local bytes = tonumber(redis.call('HGET', KEYS[1], '${BYTES_FIELD}') or '0')
 local addJobs, addBytes = 0, 0
@@ -49,13 +50,13 @@ redis.call('HINCRBY', KEYS[1], '${JOBS_FIELD}', addJobs)
 redis.call('HINCRBY', KEYS[1], '${BYTES_FIELD}', addBytes)
 redis.call('SADD', KEYS[3], ARGV[1])
 return {'ok', jobs + addJobs, addJobs}
-`;
+`);
 
 /**
  * KEYS: tenant usage hash, owners hash. ARGV: job ids. Releases each job still held (a second
  * release of a job is a no-op, so events and sweeps may overlap freely).
  */
-const RELEASE_SCRIPT = `
+const RELEASE_SCRIPT = new RedisScript(`
 local released = 0
 for _, id in ipairs(ARGV) do
   local held = redis.call('HGET', KEYS[1], id)
@@ -69,13 +70,13 @@ for _, id in ipairs(ARGV) do
   redis.call('HDEL', KEYS[2], id)
 end
 return released
-`;
+`);
 
 /** KEYS: tenant usage hash, tenants set. ARGV: tenant. In one step, so a reservation meanwhile is kept. */
-const FORGET_IDLE_SCRIPT = `
+const FORGET_IDLE_SCRIPT = new RedisScript(`
 if tonumber(redis.call('HGET', KEYS[1], '${JOBS_FIELD}') or '0') <= 0 then redis.call('SREM', KEYS[2], ARGV[1]) end
 return 0
-`;
+`);
 
 /** Over a quota: 429 naming the quota and this tenant's limit; nothing of the request was created. */
 export class QuotaExceededException extends HttpException {
@@ -114,9 +115,9 @@ export class TenantQuotas {
     if (!claims.length) return;
     const limits = this.limitsFor(tenantId);
     const args = claims.flatMap((claim) => [claim.queue, claim.jobId, String(claim.bytes)]);
-    const [verdict, used, requested] = (await this.redis.eval(
-      RESERVE_SCRIPT, 3, tenantKey(tenantId), OWNERS_KEY, TENANTS_KEY,
-      tenantId, limits.maxWaitingJobs, limits.maxRedisBytes, Date.now(), ...args,
+    const [verdict, used, requested] = (await RESERVE_SCRIPT.run(
+      this.redis, [tenantKey(tenantId), OWNERS_KEY, TENANTS_KEY],
+      [tenantId, limits.maxWaitingJobs, limits.maxRedisBytes, Date.now(), ...args],
     )) as [string, number, number];
     if (verdict === 'ok') return;
     const quota = verdict as QuotaName;
@@ -135,7 +136,7 @@ export class TenantQuotas {
     });
     let released = 0;
     for (const [tenantId, ids] of byTenant) {
-      released += Number(await this.redis.eval(RELEASE_SCRIPT, 2, tenantKey(tenantId), OWNERS_KEY, ...ids));
+      released += Number(await RELEASE_SCRIPT.run(this.redis, [tenantKey(tenantId), OWNERS_KEY], ids));
     }
     return released;
   }
@@ -167,7 +168,7 @@ export class TenantQuotas {
 
   /** Drops a tenant from the sweep's list once it holds nothing (a reservation since re-adds it). */
   async forgetIfIdle(tenantId: string): Promise<void> {
-    await this.redis.eval(FORGET_IDLE_SCRIPT, 2, tenantKey(tenantId), TENANTS_KEY, tenantId);
+    await FORGET_IDLE_SCRIPT.run(this.redis, [tenantKey(tenantId), TENANTS_KEY], [tenantId]);
   }
 }
 

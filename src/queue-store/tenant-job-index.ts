@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 import type { JobEnvelope } from '../job-definitions/job-envelope';
 import { isPersistedQueue } from '../job-definitions/job-types';
 import type { QueueName } from '../job-definitions/queue-names';
+import { RedisScript } from '../database/redis-script';
 import { JobQueue, QueueRegistry } from './queue-registry';
 
 /** The newest jobs a tenant's index keeps per queue; older ones drop out as new ones come. */
@@ -22,7 +23,7 @@ export interface IndexedJob {
  * answers each job's state from O(log n) lookups only (Bull's own state check scans its lists):
  * completed, failed and delayed are sorted sets; an active job holds its lock; the rest wait.
  */
-const LIST_SCRIPT = `
+const LIST_SCRIPT = new RedisScript(`
 local ids = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 local out = {}
 for _, id in ipairs(ids) do
@@ -41,7 +42,7 @@ for _, id in ipairs(ids) do
   end
 end
 return out
-`;
+`);
 
 /**
  * A sorted set per tenant and Redis-only queue (`…:<queue>:tenant-jobs:<tenant>`, scored by
@@ -75,10 +76,10 @@ export class TenantJobIndex {
   async list(name: QueueName, tenantId: string): Promise<IndexedJob[]> {
     const queue = this.queues.get(name);
     const client = queue.client as Redis;
-    const flat = (await client.eval(
-      LIST_SCRIPT, 4,
-      indexKey(queue, tenantId), queue.toKey('completed'), queue.toKey('failed'), queue.toKey('delayed'),
-      queue.toKey(''), TENANT_INDEX_LIMIT,
+    const flat = (await LIST_SCRIPT.run(
+      client,
+      [indexKey(queue, tenantId), queue.toKey('completed'), queue.toKey('failed'), queue.toKey('delayed')],
+      [queue.toKey(''), TENANT_INDEX_LIMIT],
     )) as string[];
     const jobs: IndexedJob[] = [];
     for (let index = 0; index < flat.length; index += 2) {
