@@ -11,9 +11,10 @@ import type { JobStatus } from '../job-definitions/job-status';
 export type ClaimOutcome<Also = undefined> =
   /**
    * This attempt now holds the job; `data` is the payload on record, the one to act on, and
-   * `also` what the claim's `alsoRead` read in the same transaction.
+   * `also` what the claim's `readEarlierAttempts` read in the same transaction (undefined for
+   * a first claim).
    */
-  | { kind: 'claimed'; fence: number; data: Record<string, unknown>; also: Also }
+  | { kind: 'claimed'; fence: number; data: Record<string, unknown>; also: Also | undefined }
   /** The record says the job is over (a re-delivery of finished work). */
   | { kind: 'finished'; status: JobStatus; result: object | null }
   /** Another worker's lease is still live. */
@@ -57,17 +58,20 @@ export class JobAttempts {
   /**
    * Takes the job for this attempt. Claims are grouped (`GroupCommit`): a tenant's and owner's
    * claims that arrive while that group's previous claim statement runs go together in the
-   * next, one multi-row UPDATE and one transaction for all of them. `alsoRead` runs in that
-   * transaction for the jobs it claimed (the effect journal), answering per job id.
+   * next, one multi-row UPDATE and one transaction for all of them. `readEarlierAttempts`
+   * runs in that transaction for the claimed jobs an earlier attempt had claimed (what those
+   * attempts left: the effect journal), answering per job id. A first claim (fence 0 → 1) skips
+   * it: the fence only ever rises, and an attempt writes only under the fence its claim raised,
+   * so nothing can have been left under a fence this job never had.
    */
   claim<Also = undefined>(
     tenantId: string,
     jobId: string,
     owner: string,
     attempt: number,
-    alsoRead?: (manager: EntityManager, claimedIds: string[]) => Promise<Map<string, Also>>,
+    readEarlierAttempts?: (manager: EntityManager, claimedIds: string[]) => Promise<Map<string, Also>>,
   ): Promise<ClaimOutcome<Also>> {
-    const context: ClaimContext<unknown> = { tenantId, owner, alsoRead };
+    const context: ClaimContext<unknown> = { tenantId, owner, readEarlierAttempts };
     return this.claims.submit(`${tenantId}\u0000${owner}`, context, { jobId, attempt }) as Promise<ClaimOutcome<Also>>;
   }
 
@@ -85,7 +89,10 @@ export class JobAttempts {
         [batch.map((claim) => claim.jobId), context.owner, this.config.jobLeaseMs / 1000, batch.map((claim) => claim.attempt)],
       );
       const claimed = new Map(claimedRows.map((row) => [row.id, row]));
-      const also = context.alsoRead && claimed.size ? await context.alsoRead(manager, [...claimed.keys()]) : new Map<string, unknown>();
+      const claimedBefore = claimedRows.filter((row) => Number(row.fence) > 1).map((row) => row.id);
+      const also = context.readEarlierAttempts && claimedBefore.length
+        ? await context.readEarlierAttempts(manager, claimedBefore)
+        : new Map<string, unknown>();
       const others = batch.filter((claim) => !claimed.has(claim.jobId)).map((claim) => claim.jobId);
       const currentRows: Array<{ id: string; status: JobStatus; result: object | null; retry_in_ms: number }> = others.length
         ? await manager.query(
@@ -239,7 +246,7 @@ const MAX_PER_STATEMENT = 100;
 interface ClaimContext<Also> {
   tenantId: string;
   owner: string;
-  alsoRead?: (manager: EntityManager, claimedIds: string[]) => Promise<Map<string, Also>>;
+  readEarlierAttempts?: (manager: EntityManager, claimedIds: string[]) => Promise<Map<string, Also>>;
 }
 
 interface ClaimItem {
