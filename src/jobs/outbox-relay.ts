@@ -11,8 +11,8 @@ const BATCH = 500;
 
 /**
  * Moves outbox entries to Redis: right after a commit that left some (wake), and on a sweep
- * that catches what a crash left behind. An entry is deleted in the transaction that added
- * its job, so a crash between the two re-adds it: Bull ignores an add for an id it still
+ * that catches what a crash left behind. An entry is taken (deleted) in the transaction that
+ * adds its job and commits only after the add, so a crash between the two re-adds it: Bull ignores an add for an id it still
  * holds, and the job's record or idempotency key answers a re-delivery of finished work.
  */
 @Injectable()
@@ -73,7 +73,6 @@ export class OutboxRelay implements OnApplicationBootstrap {
         const added = await this.queues.get(queue).addBulk(group.map((entry) => ({ name: entry.envelope.type, data: entry.envelope, opts: entry.options })));
         await this.tenantJobs.add(queue, added);
       }
-      await this.outbox.deleteIn(manager, entries.map((entry) => entry.jobId));
       if (entries.length) this.logger.debug({ jobs: entries.length }, 'Relayed outbox entries');
       return entries.length;
     });

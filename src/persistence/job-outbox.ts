@@ -34,18 +34,21 @@ export class JobOutbox {
     );
   }
 
-  /** The oldest entries, locked for this transaction; entries another relay holds are skipped. */
+  /**
+   * Takes the oldest entries out of the outbox, oldest first, in one statement: deleted in this
+   * transaction, so they are back if it rolls back (the relay adds them to Redis before it
+   * commits). Entries another relay's transaction holds are skipped.
+   */
   async takeIn(manager: EntityManager, limit: number): Promise<OutboxEntry[]> {
-    const rows: { job_id: string; tenant_id: string; queue: QueueName; envelope: JobEnvelope; options: JobOptions }[] =
+    const [rows]: [{ job_id: string; tenant_id: string; queue: QueueName; envelope: JobEnvelope; options: JobOptions; created_at: Date }[], number] =
       await manager.query(
-        `SELECT job_id, tenant_id, queue, envelope, options FROM job_outbox
-         ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        `DELETE FROM job_outbox WHERE job_id IN (
+           SELECT job_id FROM job_outbox ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING job_id, tenant_id, queue, envelope, options, created_at`,
         [limit],
       );
-    return rows.map((row) => ({ jobId: row.job_id, tenantId: row.tenant_id, queue: row.queue, envelope: row.envelope, options: row.options }));
-  }
-
-  async deleteIn(manager: EntityManager, jobIds: string[]): Promise<void> {
-    if (jobIds.length) await manager.query(`DELETE FROM job_outbox WHERE job_id = ANY($1::uuid[])`, [jobIds]);
+    return rows
+      .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
+      .map((row) => ({ jobId: row.job_id, tenantId: row.tenant_id, queue: row.queue, envelope: row.envelope, options: row.options }));
   }
 }

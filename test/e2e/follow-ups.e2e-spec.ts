@@ -101,6 +101,39 @@ describe('Follow-up jobs through the transactional outbox', () => {
     }
   });
 
+  it('a relay pass whose add to Redis fails keeps its entries in the outbox, and a later pass relays them once', async () => {
+    const prefix = newRedisPrefix();
+    const tenant = newTenant();
+    const relay = await holdRelay();
+    let released = false;
+    try {
+      const failing = await start({ redisPrefix: prefix });
+      const { body } = await failing.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`)
+        .send(paymentWithReceipt('ord_relay_fails', 'relay-fails@example.com')).expect(201);
+      await waitForJobToFinish(failing, tenant.user, body.id);
+      const [followUp] = await followUpsOf(failing, body.id);
+      const db = failing.app.get(DataSource);
+      expect(await db.query(`SELECT job_id FROM job_outbox WHERE job_id = $1`, [followUp.id])).toHaveLength(1);
+
+      // The e-mail's queue can no longer reach Redis: the pass takes the entry, its add fails.
+      const { QueueRegistry } = await import('../../src/queue-store/queue-registry');
+      await failing.app.get(QueueRegistry).get('communication').close(true);
+      await relay.release();
+      released = true;
+      await expect(failing.app.get(OutboxRelay).drain()).rejects.toThrow();
+      expect(await db.query(`SELECT job_id FROM job_outbox WHERE job_id = $1`, [followUp.id])).toHaveLength(1);
+      await crashWorkers(failing);
+      await failing.close();
+
+      const later = await start({ redisPrefix: prefix, env: { OUTBOX_RELAY_INTERVAL_MS: '200' } });
+      expect(await waitForJobToFinish(later, tenant.venueAdmin, followUp.id, 20_000)).toMatchObject({ status: 'completed' });
+      expect(sink.to('relay-fails@example.com')).toHaveLength(1);
+      expect(await later.app.get(DataSource).query(`SELECT job_id FROM job_outbox WHERE job_id = $1`, [followUp.id])).toEqual([]);
+    } finally {
+      if (!released) await relay.release();
+    }
+  });
+
   it('relaying an entry again (a crash after the add, before its delete) makes no second job or e-mail', async () => {
     const app = await start();
     const tenant = newTenant();
