@@ -2,7 +2,7 @@ import Bull from 'bull';
 import Redis from 'ioredis';
 import { sign } from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
@@ -14,20 +14,14 @@ import { SERVICE_TENANT_ID } from '../src/job-definitions/job-envelope';
 import { QUEUE_NAMES, QueueName } from '../src/job-definitions/queue-names';
 import { BUILD_DIR } from './build';
 import { Child, startChild } from './processes';
+import { productionNodeFlags } from './production-node-flags';
 
 export const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JWT_SECRET = 'bench-secret-0123456789-0123456789-abcdef';
 
-/** The flags between `node` and the script in package.json's `start:prod`. */
+/** What `npm run start:prod` gives node: the service is measured as production runs it. */
 export const PRODUCTION_NODE_FLAGS: string[] = productionNodeFlags();
-
-function productionNodeFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const [node, ...rest] = scripts['start:prod'].split(/\s+/);
-  if (node !== 'node') throw new Error('start:prod is expected to run node');
-  return rest.filter((word) => word.startsWith('--'));
-}
 
 /** One bench run's database, Redis prefix, tokens and log folder; nothing shared with tests or a dev service. */
 export class BenchContext {
