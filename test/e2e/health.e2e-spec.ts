@@ -6,6 +6,7 @@ import { startTcpProxy, viaProxy } from '../support/tcp-proxy';
 import { TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { startWorkerProcess } from '../support/worker-process';
+import { freePort } from '../support/free-port';
 
 // Apps here run recovery against a Redis of their own: a database of this file's own keeps
 // other files' pending jobs out of it.
@@ -131,12 +132,3 @@ describe('a worker process (APP_ROLE=worker)', () => {
   }, 60_000);
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}

@@ -1,21 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { tokenFor } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { startWorkerProcess, WorkerProcess } from '../support/worker-process';
+import { freePort } from '../support/free-port';
 
 // The tests add CHECK constraints to `jobs` and `dead_letter_jobs`: a database of this file's own.
 privateDatabaseForThisFile();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * The service's real log output (stdout of the service run as its own process, API and workers,

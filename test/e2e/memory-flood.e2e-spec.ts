@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
 import { productionNodeFlags } from '../../bench/production-node-flags';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { newRedisPrefix, newTenant } from '../support/test-app';
 import { startWorkerProcess, WorkerProcess } from '../support/worker-process';
+import { freePort } from '../support/free-port';
 
 /**
  * The heap limit production runs with (`npm run start:prod`, the Dockerfile) is safe only
@@ -68,12 +68,3 @@ describe('A flood of large batches on a process with the production heap limit',
   }, 120_000);
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}

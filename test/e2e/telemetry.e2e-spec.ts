@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import request from 'supertest';
 import { derivedJobId } from '../../src/jobs/derived-id';
@@ -9,6 +8,7 @@ import { paymentJob } from '../support/payloads';
 import { deleteRedisKeys, newRedisPrefix, newTenant } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { startWorkerProcess, WorkerProcess } from '../support/worker-process';
+import { freePort } from '../support/free-port';
 
 /**
  * The service as it runs: src/main.ts in a process of its own, so that src/tracing.ts is
@@ -17,14 +17,6 @@ import { startWorkerProcess, WorkerProcess } from '../support/worker-process';
  */
 const SERVER = 2;
 const CONSUMER = 5;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 type LogLine = Record<string, unknown> & { msg?: string };
 

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SERVICE_ENTRY } from '../support/service-build';
 import { send } from './http-client';
+import { freePort } from '../support/free-port';
 
 export interface ServiceProcess {
   port: number;
@@ -13,16 +13,6 @@ export interface ServiceProcess {
 }
 
 const REPO_ROOT = join(__dirname, '..', '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /**
  * The real service (src/main.ts compiled, API and workers) as a child process; its JSON log goes to

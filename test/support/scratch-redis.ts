@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createConnection, createServer, Socket } from 'node:net';
+import { createConnection, Socket } from 'node:net';
 import Redis from 'ioredis';
 import { waitFor } from './wait-for';
+import { freePort } from './free-port';
 
 export interface ScratchRedis {
   url: string;
@@ -94,12 +95,3 @@ async function ping(port: number): Promise<true | undefined> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
