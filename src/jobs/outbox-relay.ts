@@ -12,8 +12,9 @@ const BATCH = 500;
 /**
  * Moves outbox entries to Redis: right after a commit that left some (wake), and on a sweep
  * that catches what a crash left behind. An entry is taken (deleted) in the transaction that
- * adds its job and commits only after the add, so a crash between the two re-adds it: Bull ignores an add for an id it still
- * holds, and the job's record or idempotency key answers a re-delivery of finished work.
+ * adds its job, which commits only after the add, so a crash between the two re-adds it: Bull
+ * ignores an add for an id it still holds, and the job's record or idempotency key answers a
+ * re-delivery of finished work.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap {
