@@ -57,18 +57,20 @@ describe('Leases: a live worker keeps its job; recovery waits for the grace peri
   }
 
   it('renews the lease of a job running for many lease periods, so a second worker handed the job defers it', async () => {
-    const setup = await slowJobAndSecondWorker('ord_slow', SHORT_LEASE);
+    // Bull's lock and the lease renew every half and third of 2.5 s: a loaded CI machine's
+    // stalls of a second leave both held (with 800 ms, one such stall let the lease lapse).
+    const setup = await slowJobAndSecondWorker('ord_slow', { ...SHORT_LEASE, QUEUE_LOCK_DURATION_MS: '2500', JOB_LEASE_MS: '2500' });
     const { tenant, jobId, db, second } = setup;
     const secondRecovery = new CallWatch(second.app.get(JobRecovery), 'recoverPendingJobs');
 
-    // Five lease periods pass with the job inside Stripe while the second worker's recovery keeps looking.
+    // Four lease periods pass with the job inside Stripe while the second worker's recovery keeps looking.
     await waitFor(
       async () => {
-        const [{ running }] = await db.query(`SELECT now() - started_at > interval '4000 ms' AS running FROM jobs WHERE id = $1`, [jobId]);
+        const [{ running }] = await db.query(`SELECT now() - started_at > interval '10000 ms' AS running FROM jobs WHERE id = $1`, [jobId]);
         return running && secondRecovery.calls >= 3 ? true : undefined;
       },
       20_000,
-      'the job to run for five lease periods',
+      'the job to run for four lease periods',
     );
     // A second delivery of the same Bull job reaches the second worker's pipeline now.
     const job = await second.app.get(QueueRegistry).get('money').getJob(jobId);
