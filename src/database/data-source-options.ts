@@ -39,6 +39,10 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     // pg passes these to PostgreSQL at connect: every pooled session carries them.
     extra: {
       max: config.database.poolSize,
+      // A query is sent without waiting for the one before it to be answered (node-postgres'
+      // pipeline mode): TenantScope sends a transaction's opening and its first statement in one
+      // go. Code that awaits each query, as TypeORM does, runs as before.
+      pipeline: true,
       application_name: 'queue-service',
       statement_timeout: config.database.statementTimeoutMs,
       idle_in_transaction_session_timeout: config.database.idleInTransactionTimeoutMs,

@@ -40,35 +40,38 @@ export class EffectJournal {
     return this.writes.submit(ref.tenantId, ref.tenantId, { ref, step, details });
   }
 
-  private recordAll(tenantId: string, batch: StepWrite[]): Promise<GroupOutcome<void>[]> {
-    return this.scope.run(tenantId, async (manager) => {
-      const inserted: Array<{ job_id: string; step: string }> = await manager.query(
-        `INSERT INTO critical_jobs (tenant_id, job_id, step, details, fence)
-         SELECT $1, done.job_id, done.step, done.details, done.fence
-           FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::bigint[]) AS done(job_id, step, details, fence)
-          WHERE EXISTS (SELECT 1 FROM jobs WHERE id = done.job_id AND fence = done.fence)
-         ON CONFLICT (job_id, step) DO NOTHING
-         RETURNING job_id, step`,
-        [
-          tenantId,
-          batch.map((write) => write.ref.jobId),
-          batch.map((write) => write.step),
-          batch.map((write) => JSON.stringify(write.details)),
-          batch.map((write) => write.ref.fence),
-        ],
-      );
-      const written = new Set(inserted.map((row) => stepKey(row.job_id, row.step)));
-      const others = batch.filter((write) => !written.has(stepKey(write.ref.jobId, write.step)));
-      // Not inserted: recorded before under this fence (a repeated step), or the fence moved on.
-      const fences: Array<{ id: string; fence: string }> = others.length
-        ? await manager.query(`SELECT id, fence FROM jobs WHERE id = ANY($1::uuid[])`, [others.map((write) => write.ref.jobId)])
-        : [];
-      const fenceOf = new Map(fences.map((row) => [row.id, Number(row.fence)]));
-      return batch.map((write): GroupOutcome<void> =>
-        written.has(stepKey(write.ref.jobId, write.step)) || fenceOf.get(write.ref.jobId) === write.ref.fence
-          ? { ok: undefined }
-          : { error: new StaleAttemptError(write.ref.jobId) });
-    });
+  /**
+   * One multi-row INSERT in one round trip. A step it did not insert was recorded before under
+   * this fence (a repeated step) or its fence moved on: the fences are read after the insert's
+   * commit, which can only find a fence moved further, never one moved back.
+   */
+  private async recordAll(tenantId: string, batch: StepWrite[]): Promise<GroupOutcome<void>[]> {
+    const { rows: inserted } = await this.scope.statement<{ job_id: string; step: string }>(
+      tenantId,
+      `INSERT INTO critical_jobs (tenant_id, job_id, step, details, fence)
+       SELECT $1, done.job_id, done.step, done.details, done.fence
+         FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::bigint[]) AS done(job_id, step, details, fence)
+        WHERE EXISTS (SELECT 1 FROM jobs WHERE id = done.job_id AND fence = done.fence)
+       ON CONFLICT (job_id, step) DO NOTHING
+       RETURNING job_id, step`,
+      [
+        tenantId,
+        batch.map((write) => write.ref.jobId),
+        batch.map((write) => write.step),
+        batch.map((write) => JSON.stringify(write.details)),
+        batch.map((write) => write.ref.fence),
+      ],
+    );
+    const written = new Set(inserted.map((row) => stepKey(row.job_id, row.step)));
+    const others = batch.filter((write) => !written.has(stepKey(write.ref.jobId, write.step)));
+    const fences: Array<{ id: string; fence: string }> = others.length
+      ? (await this.scope.statement<{ id: string; fence: string }>(tenantId, `SELECT id, fence FROM jobs WHERE id = ANY($1::uuid[])`, [others.map((write) => write.ref.jobId)])).rows
+      : [];
+    const fenceOf = new Map(fences.map((row) => [row.id, Number(row.fence)]));
+    return batch.map((write): GroupOutcome<void> =>
+      written.has(stepKey(write.ref.jobId, write.step)) || fenceOf.get(write.ref.jobId) === write.ref.fence
+        ? { ok: undefined }
+        : { error: new StaleAttemptError(write.ref.jobId) });
   }
 }
 

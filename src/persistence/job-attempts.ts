@@ -75,53 +75,57 @@ export class JobAttempts {
     return this.claims.submit(`${tenantId}\u0000${owner}`, context, { jobId, attempt }) as Promise<ClaimOutcome<Also>>;
   }
 
-  /** One transaction: the fenced claim of every job of the group (distinct ids), then what it could not claim. */
-  private claimAll(context: ClaimContext<unknown>, batch: ClaimItem[]): Promise<GroupOutcome<ClaimOutcome<unknown>>[]> {
-    return this.scope.run(context.tenantId, async (manager) => {
-      // TypeORM answers an UPDATE with [rows, count].
-      const [claimedRows]: [Array<{ id: string; fence: string; data: Record<string, unknown> }>, number] = await manager.query(
-        `UPDATE jobs SET fence = jobs.fence + 1, lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3),
-           status = 'active', attempts = claim.attempt, started_at = now(), finished_at = NULL, updated_at = now()
-         FROM unnest($1::uuid[], $4::int[]) AS claim(id, attempt)
-         WHERE jobs.id = claim.id AND jobs.status IN ('waiting', 'delayed', 'active')
-           AND (jobs.lease_expires_at IS NULL OR jobs.lease_expires_at < now())
-         RETURNING jobs.id, jobs.fence, jobs.data`,
-        [batch.map((claim) => claim.jobId), context.owner, this.config.jobLeaseMs / 1000, batch.map((claim) => claim.attempt)],
-      );
-      const claimed = new Map(claimedRows.map((row) => [row.id, row]));
-      const claimedBefore = claimedRows.filter((row) => Number(row.fence) > 1).map((row) => row.id);
-      const also = context.readEarlierAttempts && claimedBefore.length
-        ? await context.readEarlierAttempts(manager, claimedBefore)
-        : new Map<string, unknown>();
-      const others = batch.filter((claim) => !claimed.has(claim.jobId)).map((claim) => claim.jobId);
-      const currentRows: Array<{ id: string; status: JobStatus; result: object | null; retry_in_ms: number }> = others.length
-        ? await manager.query(
-            `SELECT id, status, result, GREATEST(0, EXTRACT(EPOCH FROM (lease_expires_at - now())) * 1000)::int AS retry_in_ms
-             FROM jobs WHERE id = ANY($1::uuid[])`,
-            [others],
-          )
-        : [];
-      const current = new Map(currentRows.map((row) => [row.id, row]));
-      return batch.map(({ jobId }): GroupOutcome<ClaimOutcome<unknown>> => {
-        const row = claimed.get(jobId);
-        if (row) return { ok: { kind: 'claimed', fence: Number(row.fence), data: row.data, also: also.get(jobId) } };
-        const now = current.get(jobId);
-        if (!now) return { ok: { kind: 'missing' } };
-        if (['waiting', 'delayed', 'active'].includes(now.status)) return { ok: { kind: 'leased', retryInMs: Math.max(100, now.retry_in_ms) } };
-        return { ok: { kind: 'finished', status: now.status, result: now.result } };
-      });
+  /**
+   * The fenced claim of every job of the group (distinct ids) in one statement and one round
+   * trip; then, only if needed, a read of what it did not settle. That read may follow the
+   * claim's commit: an earlier attempt can no longer add to its journal once the fence has moved
+   * past it (its writes are fenced), and a job the claim did not take is only reported on.
+   */
+  private async claimAll(context: ClaimContext<unknown>, batch: ClaimItem[]): Promise<GroupOutcome<ClaimOutcome<unknown>>[]> {
+    const { rows: claimedRows } = await this.scope.statement<{ id: string; fence: string; data: Record<string, unknown> }>(
+      context.tenantId,
+      `UPDATE jobs SET fence = jobs.fence + 1, lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3),
+         status = 'active', attempts = claim.attempt, started_at = now(), finished_at = NULL, updated_at = now()
+       FROM unnest($1::uuid[], $4::int[]) AS claim(id, attempt)
+       WHERE jobs.id = claim.id AND jobs.status IN ('waiting', 'delayed', 'active')
+         AND (jobs.lease_expires_at IS NULL OR jobs.lease_expires_at < now())
+       RETURNING jobs.id, jobs.fence, jobs.data`,
+      [batch.map((claim) => claim.jobId), context.owner, this.config.jobLeaseMs / 1000, batch.map((claim) => claim.attempt)],
+    );
+    const claimed = new Map(claimedRows.map((row) => [row.id, row]));
+    const claimedBefore = context.readEarlierAttempts ? claimedRows.filter((row) => Number(row.fence) > 1).map((row) => row.id) : [];
+    const others = batch.filter((claim) => !claimed.has(claim.jobId)).map((claim) => claim.jobId);
+    const { also, currentRows } = claimedBefore.length || others.length
+      ? await this.scope.run(context.tenantId, async (manager) => ({
+          also: claimedBefore.length ? await context.readEarlierAttempts!(manager, claimedBefore) : new Map<string, unknown>(),
+          currentRows: (others.length
+            ? await manager.query(
+                `SELECT id, status, result, GREATEST(0, EXTRACT(EPOCH FROM (lease_expires_at - now())) * 1000)::int AS retry_in_ms
+                 FROM jobs WHERE id = ANY($1::uuid[])`,
+                [others],
+              )
+            : []) as Array<{ id: string; status: JobStatus; result: object | null; retry_in_ms: number }>,
+        }))
+      : { also: new Map<string, unknown>(), currentRows: [] };
+    const current = new Map(currentRows.map((row) => [row.id, row]));
+    return batch.map(({ jobId }): GroupOutcome<ClaimOutcome<unknown>> => {
+      const row = claimed.get(jobId);
+      if (row) return { ok: { kind: 'claimed', fence: Number(row.fence), data: row.data, also: also.get(jobId) } };
+      const now = current.get(jobId);
+      if (!now) return { ok: { kind: 'missing' } };
+      if (['waiting', 'delayed', 'active'].includes(now.status)) return { ok: { kind: 'leased', retryInMs: Math.max(100, now.retry_in_ms) } };
+      return { ok: { kind: 'finished', status: now.status, result: now.result } };
     });
   }
 
   /** Extends the lease; false once the fence has moved on. */
-  renewLease(ref: AttemptRef): Promise<boolean> {
-    return this.scope.run(ref.tenantId, async (manager) => {
-      const [, count] = await manager.query(
-        `UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND fence = $2 AND status = 'active'`,
-        [ref.jobId, ref.fence, this.config.jobLeaseMs / 1000],
-      );
-      return count === 1;
-    });
+  async renewLease(ref: AttemptRef): Promise<boolean> {
+    const { rowCount } = await this.scope.statement(
+      ref.tenantId,
+      `UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3) WHERE id = $1 AND fence = $2 AND status = 'active'`,
+      [ref.jobId, ref.fence, this.config.jobLeaseMs / 1000],
+    );
+    return rowCount === 1;
   }
 
   async progress(ref: AttemptRef, percent: number): Promise<void> {
@@ -219,23 +223,9 @@ export class JobAttempts {
     );
   }
 
-  private fencedUpdate(ref: AttemptRef, assignments: string, values: unknown[], returning?: string): Promise<Record<string, unknown>[]> {
-    return this.scope.run(ref.tenantId, (manager) => this.fencedUpdateIn(manager, ref, assignments, values, returning));
-  }
-
-  private async fencedUpdateIn(
-    manager: EntityManager,
-    ref: AttemptRef,
-    assignments: string,
-    values: unknown[],
-    returning?: string,
-  ): Promise<Record<string, unknown>[]> {
-    const [rows, count] = await manager.query(
-      `UPDATE jobs SET ${assignments}, updated_at = now()
-       WHERE id = $1 AND fence = $2 AND status = 'active' ${returning ? `RETURNING ${returning}` : ''}`,
-      [ref.jobId, ref.fence, ...values],
-    );
-    if (count !== 1) throw new StaleAttemptError(ref.jobId);
+  private async fencedUpdate(ref: AttemptRef, assignments: string, values: unknown[], returning?: string): Promise<Record<string, unknown>[]> {
+    const { rows, rowCount } = await this.scope.statement(ref.tenantId, fencedUpdateSql(assignments, returning), [ref.jobId, ref.fence, ...values]);
+    if (rowCount !== 1) throw new StaleAttemptError(ref.jobId);
     return rows;
   }
 }
@@ -276,4 +266,10 @@ function itemsByWriter(completions: CompletionItem[]): Map<WrittenWithCompletion
     if (also?.items.length) byWriter.set(also.writeAll, [...(byWriter.get(also.writeAll) ?? []), ...also.items]);
   }
   return byWriter;
+}
+
+/** An update of the record that counts only while `$1`'s fence is still `$2` and the job active. */
+function fencedUpdateSql(assignments: string, returning?: string): string {
+  return `UPDATE jobs SET ${assignments}, updated_at = now()
+   WHERE id = $1 AND fence = $2 AND status = 'active' ${returning ? `RETURNING ${returning}` : ''}`;
 }

@@ -178,6 +178,48 @@ describe('Tenant isolation in the database', () => {
       expect(await singleScope.run(tenantB, (manager) => visibleTenants(manager))).toEqual([tenantB, tenantB, tenantB]);
     });
 
+    it('TenantScope.statement runs one statement as its tenant only, commits it, and leaves nothing set', async () => {
+      const marked = (tenantId: string) => singleScope.statement<{ id: string }>(
+        tenantId,
+        `UPDATE jobs SET progress = progress + 1 WHERE id = ANY($1::uuid[]) RETURNING id`,
+        [allRows()],
+      );
+      const before: { id: string; progress: number }[] = await single.query(`SELECT id, progress FROM jobs WHERE id = ANY($1::uuid[])`, [allRows()]);
+      const progressBefore = new Map(before.map((row) => [row.id, row.progress]));
+      const asA = await marked(tenantA);
+      const asB = await marked(tenantB);
+      expect(asA.rows.map((row) => row.id).sort()).toEqual([...rowsOf[tenantA]].sort());
+      expect(asA.rowCount).toBe(2);
+      expect(asB.rows.map((row) => row.id).sort()).toEqual([...rowsOf[tenantB]].sort());
+      // Committed: a plain session sees each row moved once, by its own tenant's statement only.
+      const after: { id: string; progress: number }[] = await single.query(`SELECT id, progress FROM jobs WHERE id = ANY($1::uuid[])`, [allRows()]);
+      expect(after.map((row) => row.progress - progressBefore.get(row.id)!)).toEqual(after.map(() => 1));
+      const session = await plainSession();
+      expect(session.role).toBe('postgres');
+      expect(session.tenant ?? '').toBe('');
+    });
+
+    it('TenantScope.statement that fails writes nothing and leaves no transaction open', async () => {
+      const foreign = randomUUID();
+      await expect(
+        singleScope.statement(
+          tenantA,
+          `INSERT INTO jobs (id, tenant_id, queue, type, status, priority, data, max_attempts)
+           VALUES ($1, $2, 'money', 'payment-process', 'completed', 3, '{}', 1)`,
+          [foreign, tenantB],
+        ),
+      ).rejects.toThrow(/row-level security/);
+      expect(await single.query(`SELECT id FROM jobs WHERE id = $1`, [foreign])).toEqual([]);
+      // A statement outside a transaction block starts its own: its transaction began with it.
+      const [{ ownTransaction }] = await single.query(
+        `SELECT xact_start = query_start AS "ownTransaction" FROM pg_stat_activity WHERE pid = pg_backend_pid()`,
+      );
+      expect(ownTransaction).toBe(true);
+      const session = await plainSession();
+      expect(session.role).toBe('postgres');
+      expect(session.tenant ?? '').toBe('');
+    });
+
     it('a scope whose SQL fails leaves nothing set either', async () => {
       await expect(
         singleScope.run(tenantB, (manager) => manager.query(`SELECT * FROM no_such_table`)),
