@@ -21,7 +21,15 @@ async function countingProxy(targetPort: number, parserFor: (counts: Record<stri
     const upstream = connect(targetPort, '127.0.0.1');
     const feed = parserFor(counter.counts);
     sockets.add(client).add(upstream);
-    client.on('data', (chunk: Buffer) => feed(chunk));
+    // A round trip is a turn of the conversation: what the client sends after the server last
+    // answered. Pipelined statements sent together, before any answer, are one.
+    let serverAnswered = true;
+    upstream.on('data', () => { serverAnswered = true; });
+    client.on('data', (chunk: Buffer) => {
+      if (serverAnswered) bump(counter.counts, 'roundTrips');
+      serverAnswered = false;
+      feed(chunk);
+    });
     client.pipe(upstream);
     upstream.pipe(client);
     const end = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
@@ -43,7 +51,7 @@ const bump = (counts: Record<string, number>, key: string, by = 1) => { counts[k
 
 /**
  * PostgreSQL frontend messages: `Q` (a simple query), `P`/`E` (parse, execute: the extended
- * protocol), `S` (sync: one round trip of the extended protocol). Statements are Q + E, named by
+ * protocol). Statements are Q + E, named by
  * their first word; transactions are followed per connection from BEGIN/START to COMMIT/ROLLBACK.
  */
 export function postgresCounter(targetPort = 5432): Promise<WireCounter> {
@@ -82,10 +90,9 @@ export function postgresCounter(targetPort = 5432): Promise<WireCounter> {
           const body = buffer.subarray(5, length);
           const text = (type === 'P' ? body.subarray(body.indexOf(0) + 1) : body).toString('utf8', 0, 60).trim().toUpperCase();
           lastWord = /^[A-Z_]+/.exec(text)?.[0] ?? '?';
-          if (type === 'Q') { statement(lastWord); bump(counts, 'roundTrips'); }
+          if (type === 'Q') statement(lastWord);
         }
         if (type === 'E') statement(lastWord);
-        if (type === 'S') bump(counts, 'roundTrips');
         buffer = buffer.subarray(length);
       }
     };
