@@ -26,6 +26,14 @@ export function cell(figure: Spread | undefined): string {
 const ratio = (ours: Spread | undefined, theirs: Spread | undefined) =>
   ours && theirs && theirs.median ? `${(ours.median / theirs.median).toFixed(2)}×` : 'n/a';
 
+/** CPU per job of the three processes together, medians added (the ratio's inputs). */
+function sumOf(figures: Figures): Spread | undefined {
+  const parts = [figures.processCpuMsPerJob, figures.postgresCpuMsPerJob, figures.redisCpuMsPerJob];
+  if (parts.some((part) => !part)) return undefined;
+  const median = parts.reduce((total, part) => total + part.median, 0);
+  return { median, min: median, max: median, runs: [median] };
+}
+
 /** The one table the bench prints (Markdown, so it can go straight into the README). */
 export function renderTable(report: Report): string {
   const rows: string[][] = [];
@@ -37,6 +45,9 @@ export function renderTable(report: Report): string {
   if (lifecycle) {
     rows.push(['2 HTTP lifecycle jobs/s (50 conn.)', 'payment-process completed', cell(lifecycle.service.completedPerS), `pipeline ${cell(lifecycle.pipeline.completedPerS)}`, ratio(lifecycle.service.completedPerS, lifecycle.pipeline.completedPerS), '≥ 1.5×']);
     rows.push(['2 HTTP lifecycle', 'accepted/s', cell(lifecycle.service.acceptedPerS), `pipeline ${cell(lifecycle.pipeline.acceptedPerS)}`, ratio(lifecycle.service.acceptedPerS, lifecycle.pipeline.acceptedPerS), '']);
+    const cpu = (figures: Figures) => `${cell(figures.processCpuMsPerJob)} / ${cell(figures.postgresCpuMsPerJob)} / ${cell(figures.redisCpuMsPerJob)}`;
+    rows.push(['2 HTTP lifecycle', 'CPU ms per job: process / PostgreSQL / Redis', cpu(lifecycle.service), `pipeline ${cpu(lifecycle.pipeline)}`,
+      ratio(sumOf(lifecycle.service), sumOf(lifecycle.pipeline)), '']);
     rows.push(['2 HTTP lifecycle', 'HTTP p50 / p99 ms', `${cell(lifecycle.service.httpP50)} / ${cell(lifecycle.service.httpP99)}`, `pipeline ${cell(lifecycle.pipeline.httpP50)} / ${cell(lifecycle.pipeline.httpP99)}`, '', '']);
   }
   if (drain) {

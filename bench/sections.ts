@@ -2,6 +2,7 @@ import Bull from 'bull';
 import { join } from 'node:path';
 import { BUILD_DIR } from './build';
 import { BenchContext, REDIS_URL } from './context';
+import { cpuWindow, CpuUse } from './cpu-usage';
 import { postLoad } from './http-load';
 import { Child, startChild, waitFor } from './processes';
 import { percentile } from './stats';
@@ -103,7 +104,15 @@ export async function rawBullDrain(bench: BenchContext, concurrency: number, job
   return { drainPerS, addBulkPerS };
 }
 
-export interface LifecycleRun { acceptedPerS: number; completedPerS: number; httpP50: number; httpP99: number; completed: number; windowMs: number }
+export interface LifecycleRun {
+  acceptedPerS: number; completedPerS: number; httpP50: number; httpP99: number; completed: number; windowMs: number;
+  /** CPU per completed job, from the load's start to the last record finished: the process itself, PostgreSQL, Redis. */
+  processCpuMsPerJob: number; postgresCpuMsPerJob: number; redisCpuMsPerJob: number;
+}
+
+const perJob = (cpu: CpuUse, jobs: number) => ({
+  processCpuMsPerJob: cpu.processMs / jobs, postgresCpuMsPerJob: cpu.postgresMs / jobs, redisCpuMsPerJob: cpu.redisMs / jobs,
+});
 
 /**
  * Full lifecycle over HTTP at `connections` clients for `durationS`: payments/s from the first
@@ -111,22 +120,32 @@ export interface LifecycleRun { acceptedPerS: number; completedPerS: number; htt
  */
 export async function serviceLifecycle(bench: BenchContext, service: Child, durationS: number, connections = 50): Promise<LifecycleRun> {
   const { tenantId, token } = bench.newTenant();
+  const cpu = cpuWindow(service.pid);
   const load = await postLoad({ url: `${service.url}/jobs`, token, connections, durationS, body: (n) => submission('payment-process', n) });
   await waitFor(async () => (await unfinishedRecords(bench, tenantId)) === 0, DRAIN_TIMEOUT_MS, 'the lifecycle records', 100);
+  const used = cpu.stop();
   const span = await recordSpan(bench, tenantId);
   const windowMs = span.lastFinished - span.firstCreated;
-  return { acceptedPerS: load.accepted / load.durationS, completedPerS: span.completed / (windowMs / 1000), httpP50: load.latencyP50, httpP99: load.latencyP99, completed: span.completed, windowMs };
+  return {
+    acceptedPerS: load.accepted / load.durationS, completedPerS: span.completed / (windowMs / 1000), httpP50: load.latencyP50, httpP99: load.latencyP99,
+    completed: span.completed, windowMs, ...perJob(used, span.completed),
+  };
 }
 
 export async function pipelineLifecycle(bench: BenchContext, pipeline: Child, durationS: number, connections = 50): Promise<LifecycleRun> {
   const run = Math.random().toString(36).slice(2);
+  const cpu = cpuWindow(pipeline.pid);
   const load = await postLoad({ url: `${pipeline.url}/jobs`, connections, durationS, body: (n) => ({ run, data: paymentData(n) }) });
   await waitFor(async () => (await pipelineOpen(bench, run)) === 0, DRAIN_TIMEOUT_MS, 'the pipeline rows', 100);
+  const used = cpu.stop();
   const { rows } = await bench.pool.query<{ count: string; first: Date; last: Date }>(
     `SELECT count(*) AS count, min(created_at) AS first, max(finished_at) AS last FROM bench_pipeline WHERE run = $1`, [run]);
   const windowMs = rows[0].last.getTime() - rows[0].first.getTime();
   const completed = Number(rows[0].count);
-  return { acceptedPerS: load.accepted / load.durationS, completedPerS: completed / (windowMs / 1000), httpP50: load.latencyP50, httpP99: load.latencyP99, completed, windowMs };
+  return {
+    acceptedPerS: load.accepted / load.durationS, completedPerS: completed / (windowMs / 1000), httpP50: load.latencyP50, httpP99: load.latencyP99,
+    completed, windowMs, ...perJob(used, completed),
+  };
 }
 
 async function pipelineOpen(bench: BenchContext, run: string): Promise<number> {

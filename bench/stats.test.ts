@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { median, percentile, spread } from './stats';
+import { cpuWindow } from './cpu-usage';
 import { packageOf } from './profile';
 
 test('percentile is nearest-rank over unsorted values', () => {
@@ -33,4 +34,15 @@ test('profile frames are grouped by package, service folder or runtime', () => {
   assert.equal(packageOf('node:internal/streams/writable', 'write'), 'node:internal');
   assert.equal(packageOf('', '(garbage collector)'), '(garbage collector)');
   assert.equal(packageOf('', 'writev'), '(native)');
+});
+
+test('cpuWindow charges the measured process with the CPU it spent, and not PostgreSQL or Redis', () => {
+  const window = cpuWindow(process.pid);
+  const until = performance.now() + 300;
+  let spin = 0;
+  while (performance.now() < until) spin += 1;
+  const use = window.stop();
+  assert.ok(spin > 0);
+  // 300 ms of spinning, counted in 10 ms ticks; a loaded machine may take some of it away.
+  assert.ok(use.processMs >= 150 && use.processMs <= 400, `process ${use.processMs} ms`);
 });
