@@ -7,6 +7,7 @@ import { Webhooks1764201600005 } from '../../migrations/005-webhooks';
 import { AlertConditions1764201600006 } from '../../migrations/006-alert-conditions';
 import { Schedules1764201600007 } from '../../migrations/007-schedules';
 import { AuditLog1764201600008 } from '../../migrations/008-audit-log';
+import { PlanStableJobLookups1764201600009 } from '../../migrations/009-plan-stable-job-lookups';
 import { AppConfig } from '../config/app-config';
 
 export const MIGRATIONS = [
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   AlertConditions1764201600006,
   Schedules1764201600007,
   AuditLog1764201600008,
+  PlanStableJobLookups1764201600009,
 ];
 
 /**

@@ -4,8 +4,8 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { JobRecord } from './job-record.entity';
 import { TenantScope } from '../database/tenant-scope';
 import type { JobStatus } from '../job-definitions/job-status';
-import type { JobType } from '../job-definitions/job-types';
-import type { QueueName } from '../job-definitions/queue-names';
+import { JOB_TYPES, JobType } from '../job-definitions/job-types';
+import { QUEUE_NAMES, QueueName } from '../job-definitions/queue-names';
 
 export type NewJobRecord = Pick<
   JobRecord,
@@ -118,7 +118,8 @@ export class JobRecords {
   findLatestPaymentForOrder(tenantId: string, orderId: string): Promise<JobRecord | null> {
     return this.scope.run(tenantId, (manager) =>
       manager.getRepository(JobRecord).createQueryBuilder('job')
-        .where(`job.type = 'payment-process' AND job.data->>'orderId' = :orderId`, { orderId })
+        // The queue enters the tenant's listing index (queue, tenant, …): no index has orders.
+        .where(`job.queue = :queue AND job.type = 'payment-process' AND job.data->>'orderId' = :orderId`, { queue: JOB_TYPES['payment-process'].queue, orderId })
         .orderBy('job.created_at', 'DESC')
         .getOne(),
     );
@@ -243,7 +244,8 @@ export class JobRecords {
 
   /**
    * Records still to run (queued, or active with a lapsed lease) untouched for `graceMs`, oldest
-   * first, in the caller's cross-tenant transaction.
+   * first, in the caller's cross-tenant transaction. Its `updated_at` condition is what lets it
+   * use `jobs_recovery_idx` (migration 009 says why no claim can).
    */
   pendingForRecoveryIn(manager: EntityManager, graceMs: number, limit: number): Promise<PendingRecord[]> {
     return manager.query(
@@ -259,11 +261,14 @@ export class JobRecords {
     );
   }
 
-  /** Deletes the finished records older than `cutoff` that the caller's transaction sees (RLS applies). */
+  /**
+   * Deletes the finished records older than `cutoff` that the caller's transaction sees (RLS
+   * applies). Every queue is named so the tenant's listing index (queue, tenant, status) serves.
+   */
   async deleteFinishedBeforeIn(manager: EntityManager, cutoff: Date): Promise<number> {
     const [, count] = (await manager.query(
-      `DELETE FROM jobs WHERE status IN ('completed','failed','cancelled') AND finished_at < $1`,
-      [cutoff],
+      `DELETE FROM jobs WHERE queue = ANY($2::text[]) AND status IN ('completed','failed','cancelled') AND finished_at < $1`,
+      [cutoff, QUEUE_NAMES],
     )) as [unknown, number];
     return count;
   }

@@ -1,0 +1,124 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { TenantScope } from '../../src/database/tenant-scope';
+import { EffectJournal } from '../../src/persistence/effect-journal';
+import { JobAttempts } from '../../src/persistence/job-attempts';
+import { privateDatabaseForThisFile } from '../support/app-lifecycle';
+import { VALID_PAYLOADS } from '../support/payloads';
+import { newTenant, startTestApp, TestApp } from '../support/test-app';
+
+/**
+ * The worker's statements that name jobs by id and keys by key stay on the primary keys when the
+ * planner's statistics are wrong in the way a queue table makes them wrong: ANALYZE ran while
+ * every job was finished and before this tenant existed, so the tenant and its unfinished jobs
+ * are estimated at about one row (migration 009). Each statement is captured as the real code
+ * sends it, then planned again under the tenant's row-level security with EXPLAIN.
+ */
+const database = privateDatabaseForThisFile();
+
+const OTHER_TENANT_JOBS = 50_000;
+const WATCHED: Record<string, RegExp> = {
+  claim: /SET fence = jobs\.fence \+ 1/,
+  completion: /^UPDATE jobs SET status = 'completed'/,
+  journal: /^INSERT INTO critical_jobs/,
+  'idempotency results': /^UPDATE idempotency_keys SET status = 'completed'/,
+};
+const PRIMARY_KEYS: Record<string, { index: string; column: string }> = {
+  jobs: { index: 'jobs_pkey', column: 'id' },
+  idempotency_keys: { index: 'idempotency_keys_pkey', column: 'key' },
+};
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Index Cond'?: string;
+  Plans?: PlanNode[];
+}
+
+const scansOf = (node: PlanNode): PlanNode[] => [
+  // The scans of the two tables (the UPDATE or INSERT node itself names its table too).
+  ...(node['Relation Name'] && PRIMARY_KEYS[node['Relation Name']] && node['Node Type'] !== 'ModifyTable' ? [node] : []),
+  ...(node.Plans ?? []).flatMap(scansOf),
+];
+
+describe('plans of the worker statements under stale statistics', () => {
+  let test: TestApp;
+  const captured: Array<{ text: string; values: unknown[] }> = [];
+  const originalQuery = Client.prototype.query;
+
+  beforeAll(async () => {
+    test = await startTestApp({ env: { ...database.env(), APP_ROLE: 'api' } });
+    const established = newTenant();
+    const db = test.app.get(DataSource);
+    await db.query(
+      `INSERT INTO jobs (id, tenant_id, queue, type, status, priority, data, max_attempts, origin, finished_at)
+       SELECT gen_random_uuid(), $1, 'money', 'payment-process', 'completed', 0, '{}', 3, 'api', now()
+       FROM generate_series(1, ${OTHER_TENANT_JOBS})`,
+      [established.tenantId],
+    );
+    await db.query(
+      `INSERT INTO idempotency_keys (tenant_id, key, job_id, request_hash, status, expires_at)
+       SELECT $1, 'key-' || n, gen_random_uuid(), 'hash', 'completed', now() + interval '1 day' FROM generate_series(1, ${OTHER_TENANT_JOBS}) n`,
+      [established.tenantId],
+    );
+    await db.query(`ANALYZE jobs`);
+    await db.query(`ANALYZE idempotency_keys`);
+  });
+
+  afterAll(async () => {
+    Client.prototype.query = originalQuery;
+    await test?.close();
+  });
+
+  it('claims, journals and completes a new tenant\'s jobs, and stores their keys\' results, through primary-key look-ups', async () => {
+    const tenant = newTenant();
+    const ids = await Promise.all(Array.from({ length: 10 }, async (_, index) => {
+      const { body } = await test.http().post('/jobs').set('Authorization', `Bearer ${tenant.venueAdmin}`).send({
+        type: 'payment-process',
+        options: { idempotencyKey: `plan-${index}` },
+        data: { ...VALID_PAYLOADS['payment-process'], orderId: `ord_plan_${index}` },
+      }).expect(201);
+      return body.id as string;
+    }));
+
+    Client.prototype.query = function capture(this: Client, ...args: unknown[]) {
+      const [config, values] = args as [string | { text: string; values?: unknown[] }, unknown[] | undefined];
+      const text = typeof config === 'string' ? config : config?.text;
+      if (typeof text === 'string' && Object.values(WATCHED).some((pattern) => pattern.test(text.trim()))) {
+        captured.push({ text: text.trim(), values: (typeof config === 'string' ? values : config.values) ?? [] });
+      }
+      return (originalQuery as (...all: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query;
+    const attempts = test.app.get(JobAttempts);
+    const journal = test.app.get(EffectJournal);
+    const claims = await Promise.all(ids.map((id) => attempts.claim(tenant.tenantId, id, 'worker-plan', 1)));
+    const refs = claims.map((claim, index) => {
+      if (claim.kind !== 'claimed') throw new Error(`job ${ids[index]} was not claimed: ${claim.kind}`);
+      return { tenantId: tenant.tenantId, jobId: ids[index], fence: claim.fence };
+    });
+    await Promise.all(refs.map((ref) => journal.record(ref, 'payment_intent_created', { paymentIntentId: `pi_${ref.jobId}` })));
+    await Promise.all(refs.map((ref, index) => attempts.complete(ref, { paid: true }, `plan-${index}`)));
+    Client.prototype.query = originalQuery;
+
+    const scope = test.app.get(TenantScope);
+    for (const [what, pattern] of Object.entries(WATCHED)) {
+      const statement = captured.find((one) => pattern.test(one.text));
+      expect({ what, captured: statement !== undefined }).toEqual({ what, captured: true });
+      const [{ 'QUERY PLAN': [plan] }] = await scope.run(tenant.tenantId, (manager) =>
+        manager.query(`EXPLAIN (FORMAT JSON) ${statement!.text}`, statement!.values),
+      );
+      const scans = scansOf((plan as { Plan: PlanNode }).Plan).map((node) => ({
+        what,
+        relation: node['Relation Name'],
+        node: node['Node Type'],
+        index: node['Index Name'],
+        byKey: new RegExp(`\\b${PRIMARY_KEYS[node['Relation Name']!].column} = `).test(node['Index Cond'] ?? ''),
+      }));
+      expect(scans.length).toBeGreaterThan(0);
+      for (const scan of scans) {
+        expect(scan).toEqual({ ...scan, node: 'Index Scan', index: PRIMARY_KEYS[scan.relation!].index, byKey: true });
+      }
+    }
+  });
+});
