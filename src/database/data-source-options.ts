@@ -8,6 +8,7 @@ import { AlertConditions1764201600006 } from '../../migrations/006-alert-conditi
 import { Schedules1764201600007 } from '../../migrations/007-schedules';
 import { AuditLog1764201600008 } from '../../migrations/008-audit-log';
 import { PlanStableJobLookups1764201600009 } from '../../migrations/009-plan-stable-job-lookups';
+import { JournalWithoutTenantIndex1764201600010 } from '../../migrations/010-journal-without-tenant-index';
 import { AppConfig } from '../config/app-config';
 
 export const MIGRATIONS = [
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   Schedules1764201600007,
   AuditLog1764201600008,
   PlanStableJobLookups1764201600009,
+  JournalWithoutTenantIndex1764201600010,
 ];
 
 /**
