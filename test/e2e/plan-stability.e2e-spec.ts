@@ -40,7 +40,7 @@ interface PlanNode {
 }
 
 const scansOf = (node: PlanNode): PlanNode[] => [
-  // The scans of the two tables (the UPDATE or INSERT node itself names its table too).
+  // The scans of the watched tables (the UPDATE or INSERT node itself names its table too).
   ...(node['Relation Name'] && LOOKUP_INDEXES[node['Relation Name']] && node['Node Type'] !== 'ModifyTable' ? [node] : []),
   ...(node.Plans ?? []).flatMap(scansOf),
 ];
