@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { JobOutbox } from '../persistence/job-outbox';
 import { derivedJobId } from './derived-id';
@@ -7,6 +7,8 @@ import { JobEnqueuer, PlannedJob } from './job-enqueuer';
 import { PermanentJobError } from '../job-definitions/job-errors';
 import type { FollowUpRequest } from '../job-definitions/job-handler';
 import { validatePayload } from './job-submissions';
+import { WEBHOOK_EVENTS, WebhookEvent } from '../job-definitions/payloads/communication.payloads';
+import { WEBHOOK_AUDIENCE, WebhookAudience } from '../job-definitions/webhook-audience';
 
 /**
  * Jobs a job enqueues when it completes (a payment's confirmation e-mail, an alert's
@@ -20,7 +22,23 @@ export class FollowUps {
   constructor(
     private readonly enqueuer: JobEnqueuer,
     private readonly outbox: JobOutbox,
+    @Inject(WEBHOOK_AUDIENCE) private readonly audience: WebhookAudience,
   ) {}
+
+  /**
+   * False for a `webhook-event` that no enabled endpoint of the tenant wants: with nobody to
+   * deliver to, the event would be a job (record, key, outbox row, relay, claim, completion) that
+   * fans out to nothing. An endpoint subscribed later gets the events that follow, as it would
+   * have from a `webhook-event` job that ran before it. Asked while a handler runs, outside any
+   * transaction (the read takes a connection of its own).
+   */
+  async isHeard(tenantId: string, followUp: FollowUpRequest): Promise<boolean> {
+    if (followUp.type !== 'webhook-event') return true;
+    const event = (followUp.data as { event?: unknown }).event;
+    // An event that is no event is not ours to drop: plan() refuses it, failing the job.
+    if (!isWebhookEvent(event)) return true;
+    return this.audience.isListening(tenantId, event);
+  }
 
   async plan(parent: { jobId: string; tenantId: string }, followUp: FollowUpRequest): Promise<PlannedJob> {
     const request: SubmitJobRequest = {
@@ -52,4 +70,8 @@ export class FollowUps {
     );
     return fresh.length;
   }
+}
+
+function isWebhookEvent(value: unknown): value is WebhookEvent {
+  return (WEBHOOK_EVENTS as readonly unknown[]).includes(value);
 }

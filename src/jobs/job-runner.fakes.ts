@@ -116,6 +116,12 @@ export class FakeIdempotency {
 export class FakeFollowUps {
   readonly recorded: Array<{ manager: EntityManager; tenantId: string; planned: PlannedJob[] }> = [];
   readonly requests: FollowUpRequest[] = [];
+  /** The follow-up names nobody would hear (a webhook event no endpoint wants). */
+  readonly unheard = new Set<string>();
+
+  async isHeard(_tenantId: string, followUp: FollowUpRequest): Promise<boolean> {
+    return !this.unheard.has(followUp.name);
+  }
 
   async plan(parent: { jobId: string }, followUp: FollowUpRequest): Promise<PlannedJob> {
     this.requests.push(followUp);

@@ -90,6 +90,22 @@ describe('JobRunner: a claimed job that succeeds', () => {
     expect(attempts.completes).toStrictEqual([]);
   });
 
+  it('plans no follow-up nobody would hear, and writes the others', async () => {
+    const { run, handlers, followUps, relay } = setUp();
+    followUps.unheard.add('webhook:payment.completed');
+    handlers.work = async (_payload, context) => {
+      await context.enqueue({ name: 'receipt', type: 'email-send', data: {} });
+      await context.enqueue({ name: 'webhook:payment.completed', type: 'webhook-event', data: {} });
+      return { ok: true };
+    };
+
+    await run(fakeJob());
+
+    expect(followUps.requests.map((request) => request.name)).toEqual(['receipt']);
+    expect(followUps.recorded[0].planned.map((job) => job.summary.id)).toEqual(['job-1:receipt']);
+    expect(relay.wakes).toBe(1);
+  });
+
   it('leaves the relay asleep when the handler planned no follow-up', async () => {
     const { run, relay, followUps } = setUp();
     await run(fakeJob());

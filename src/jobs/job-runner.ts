@@ -195,6 +195,7 @@ export class JobRunner {
           throw new PermanentJobError('duplicate_follow_up', `Follow-up ${followUp.name} was enqueued twice`);
         }
         followUpNames.add(followUp.name); // before the await: two concurrent enqueues of one name must not both pass
+        if (!(await this.followUps.isHeard(delivery.tenantId, followUp))) return;
         delivery.followUps.set(followUp.name, await this.followUps.plan(delivery, followUp));
       },
     };

@@ -3,6 +3,7 @@ import { ArrayContains } from 'typeorm';
 import { GroupCommit } from '../database/group-commit';
 import { TenantScope } from '../database/tenant-scope';
 import type { WebhookEvent } from '../job-definitions/payloads/communication.payloads';
+import type { WebhookAudience } from '../job-definitions/webhook-audience';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 
 export type NewWebhookEndpoint = Pick<WebhookEndpoint, 'url' | 'description' | 'events' | 'secret'>;
@@ -10,7 +11,7 @@ export type WebhookEndpointChanges = Partial<Pick<WebhookEndpoint, 'url' | 'desc
 
 /** All SQL of webhook_endpoints; every call runs under the tenant's row-level security. */
 @Injectable()
-export class WebhookEndpoints {
+export class WebhookEndpoints implements WebhookAudience {
   constructor(private readonly scope: TenantScope) {}
 
   create(tenantId: string, endpoint: NewWebhookEndpoint): Promise<WebhookEndpoint> {
@@ -37,6 +38,11 @@ export class WebhookEndpoints {
    */
   subscribedTo(tenantId: string, event: WebhookEvent): Promise<WebhookEndpoint[]> {
     return this.subscriptions.submit(`${tenantId}\u0000${event}`, { tenantId, event }, undefined);
+  }
+
+  /** The `WebhookAudience` of `jobs/`: asked before an event becomes a `webhook-event` job. */
+  async isListening(tenantId: string, event: WebhookEvent): Promise<boolean> {
+    return (await this.subscribedTo(tenantId, event)).length > 0;
   }
 
   private readonly subscriptions = new GroupCommit<{ tenantId: string; event: WebhookEvent }, undefined, WebhookEndpoint[]>(

@@ -9,6 +9,7 @@ import { WALLET } from '../support/payloads';
 import { SolanaFake } from '../support/solana-fake/server';
 import { newRedisPrefix, newTenant, TestApp } from '../support/test-app';
 import { waitFor, waitForJobToFinish } from '../support/wait-for';
+import { createEndpoint } from '../support/webhook-requests';
 import { startWorkerProcess } from '../support/worker-process';
 
 const database = privateDatabaseForThisFile();
@@ -80,6 +81,8 @@ describe('NFT tickets on Solana (web3.js and Metaplex against a loopback cluster
   it('mints the ticket NFT to the recipient, journals its mint key sealed, and enqueues the nft-minted e-mail', async () => {
     const app = await startApp();
     const tenant = newTenant();
+    // An endpoint that wants nft.minted, or the mint would write no webhook event.
+    await createEndpoint(app, tenant.admin, 'https://venue.example.com/hooks', ['nft.minted']);
     const data = ticket({ recipientEmail: 'fan@example.com' });
     const id = await mintJob(app, tenant.user, data);
     const job = await waitForJobToFinish(app, tenant.user, id);

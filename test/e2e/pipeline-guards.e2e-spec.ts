@@ -26,7 +26,7 @@ describe('Nothing changes a job once its outcome has committed', () => {
     const tenant = newTenant();
     let thrown = 0;
     app.app.get(EventEmitter2).on(JOB_EVENTS.completed, (event: { type: string }) => {
-      if (event.type !== 'payment-process') return; // not the payment's webhook-event follow-up
+      if (event.type !== 'payment-process') return; // not a follow-up of the payment
       thrown += 1;
       throw new Error('listener blew up');
     });

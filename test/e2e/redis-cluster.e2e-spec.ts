@@ -46,7 +46,7 @@ describe('on a Redis Cluster', () => {
     expect(paid.status).toBe('completed');
     const paymentIntentId = String((paid.result as { paymentIntentId?: string } | undefined)?.paymentIntentId);
     const items = [
-      { type: 'payment-process', data: paymentData({ orderId: 'ord_cluster_1' }) },
+      { type: 'payment-process', data: paymentData({ orderId: 'ord_cluster_1', customerEmail: 'fan@example.com' }) },
       { type: 'refund-process', data: { ...VALID_PAYLOADS['refund-process'], paymentIntentId, orderId: 'ord_cluster_2', amount: 500 } },
       { type: 'email-send', data: VALID_PAYLOADS['email-send'] },
       { type: 'sms-send', data: VALID_PAYLOADS['sms-send'] },
@@ -58,7 +58,7 @@ describe('on a Redis Cluster', () => {
     const finished = await Promise.all(ids.map((id) => waitForJobToFinish(app, tenant.user, id, 60_000)));
     expect(finished.map((job) => [job.type, job.status])).toEqual([...items.map((item) => [item.type, 'completed']), ['payment-process', 'completed']]);
 
-    // The payments' webhook-event follow-ups went through the outbox relay and ran too.
+    // The batch payment's receipt follow-up went through the outbox relay and ran too.
     const client = cluster!.client;
     const prefix = prefixOf(app);
     const slotOf = (key: string) => client.call('CLUSTER', 'KEYSLOT', key) as Promise<number>;

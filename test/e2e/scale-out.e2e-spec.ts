@@ -92,7 +92,10 @@ describe('one API process and two worker processes', () => {
 
     const tenant = newTenant();
     const items = [
-      ...Array.from({ length: PAYMENTS }, (_, index) => ({ type: 'payment-process', data: paymentData({ orderId: `ord_scale_${index}` }) })),
+      // With a receipt to send: a follow-up each, through the outbox relay.
+      ...Array.from({ length: PAYMENTS }, (_, index) => ({
+        type: 'payment-process', data: paymentData({ orderId: `ord_scale_${index}`, customerEmail: `fan${index}@example.com` }),
+      })),
       ...Array.from({ length: MESSAGES }, (_, index) => ({ type: 'sms-send', data: { to: '+14155550123', body: `Ticket ${index} is ready` } })),
       ...Array.from({ length: EVENTS }, (_, index) => ({
         type: 'analytics-process',
@@ -117,7 +120,7 @@ describe('one API process and two worker processes', () => {
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     const analytics = () => redis.hgetall(`${prefix}:analytics:${tenant.tenantId}:${DAY}`);
     try {
-      // Every payment completes with a `payment.completed` webhook-event follow-up of its own.
+      // Every payment completes with a receipt (`email-send`) follow-up of its own.
       const persisted = PAYMENTS + MESSAGES + PAYMENTS;
       let seen: RecordRow[] = [];
       const finished = await waitFor(
@@ -139,7 +142,7 @@ describe('one API process and two worker processes', () => {
 
       // Each record was claimed once and completed on its first attempt.
       expect(finished.filter((row) => row.attempts !== 1 || row.fence !== 1)).toEqual([]);
-      expect(finished.filter((row) => row.type === 'webhook-event' && row.parent_job_id === null)).toEqual([]);
+      expect(finished.filter((row) => row.type === 'email-send' && row.parent_job_id === null)).toEqual([]);
       // One effect per job at the providers: one intent created and confirmed per order, one SMS per message.
       for (const kind of ['intent_created', 'intent_confirmed'] as const) {
         const perOrder = occurrences(stripe.effects(kind).map((effect) => effect.orderId));
@@ -152,7 +155,7 @@ describe('one API process and two worker processes', () => {
       expect(Object.values(counted).filter((count) => count !== '1')).toEqual([]);
 
       // Every job, follow-ups included, started and completed once, in one of the two workers.
-      const allIds = [...submitted.map((job) => job.id), ...finished.filter((row) => row.type === 'webhook-event').map((row) => row.id)];
+      const allIds = [...submitted.map((job) => job.id), ...finished.filter((row) => row.type === 'email-send').map((row) => row.id)];
       const completedBy = await waitFor(async () => {
         const lines = workers.map((worker) => jobLogLines(worker.output(), 'Job completed'));
         return lines.flat().length >= allIds.length ? lines : undefined;

@@ -101,7 +101,7 @@ describe('System submissions, internal job types and schedule ticks', () => {
     try {
       const ticks = await waitFor(async () => {
         const rows = await db().query(
-          // Payments only: each completed tick has its payment.completed webhook event as a follow-up.
+          // Payments only (follow-ups, had they any, are of other types).
           `SELECT id, status, origin FROM jobs WHERE tenant_id = $1 AND type = 'payment-process' AND status = 'completed' ORDER BY created_at`,
           [tenant.tenantId]);
         return rows.length >= 2 ? rows : undefined;

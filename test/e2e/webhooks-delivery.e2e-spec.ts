@@ -62,6 +62,29 @@ describe('Webhook deliveries: fan-out, signatures, retries and every attempt rec
     expect(attempts).toMatchObject({ total: 1, items: [{ jobId: deliveries[0].id, event: 'payment.completed', attempt: 1, status: 'succeeded', responseCode: 200, error: null }] });
   });
 
+  it('a payment no endpoint of the tenant wants is no webhook-event job; once one is subscribed, the next payment has its event', async () => {
+    const tenant = newTenant();
+    const other = await receiver();
+    await createEndpoint(test, tenant.admin, other, ['refund.completed']);
+    const eventsOf = async (paymentId: string) =>
+      (await jobRows(test, `parent_job_id = $1 AND type = 'webhook-event'`, [paymentId])).length;
+
+    const { body: unheard } = await test.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`)
+      .send(paymentJob({ orderId: 'ord_unheard' })).expect(201);
+    // Follow-ups commit with the completion: once the payment is completed, its events are written.
+    expect(await waitForJobToFinish(test, tenant.user, unheard.id)).toMatchObject({ status: 'completed' });
+    expect(await eventsOf(unheard.id)).toBe(0);
+
+    const subscribed = await receiver();
+    await createEndpoint(test, tenant.admin, subscribed, ['payment.completed']);
+    const { body: heard } = await test.http().post('/jobs').set('Authorization', `Bearer ${tenant.user}`)
+      .send(paymentJob({ orderId: 'ord_heard' })).expect(201);
+    expect(await waitForJobToFinish(test, tenant.user, heard.id)).toMatchObject({ status: 'completed' });
+    expect(await eventsOf(heard.id)).toBe(1);
+    await waitFor(async () => (subscribed.accepted().length === 1 ? true : undefined), 10_000, 'the delivery');
+    expect(other.connections).toBe(0);
+  });
+
   it('a receiver that fails twice then succeeds: three attempts recorded (status, code, time) and one delivery accepted', async () => {
     const tenant = newTenant();
     const flaky = await receiver([500, 503, 200]);
