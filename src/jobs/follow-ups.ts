@@ -7,7 +7,7 @@ import { JobEnqueuer, PlannedJob } from './job-enqueuer';
 import { PermanentJobError } from '../job-definitions/job-errors';
 import type { FollowUpRequest } from '../job-definitions/job-handler';
 import { validatePayload } from './job-submissions';
-import { WEBHOOK_EVENTS, WebhookEvent } from '../job-definitions/payloads/communication.payloads';
+import { isWebhookEvent } from '../job-definitions/payloads/communication.payloads';
 import { WEBHOOK_AUDIENCE, WebhookAudience } from '../job-definitions/webhook-audience';
 
 /**
@@ -70,8 +70,4 @@ export class FollowUps {
     );
     return fresh.length;
   }
-}
-
-function isWebhookEvent(value: unknown): value is WebhookEvent {
-  return (WEBHOOK_EVENTS as readonly unknown[]).includes(value);
 }

@@ -72,6 +72,10 @@ export class SmsSendPayload {
 export const WEBHOOK_EVENTS = ['payment.completed', 'refund.completed', 'nft.minted', 'operation.failed', 'alert.raised'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
+export function isWebhookEvent(value: unknown): value is WebhookEvent {
+  return (WEBHOOK_EVENTS as readonly unknown[]).includes(value);
+}
+
 /**
  * Internal: an event of a tenant, fanned out to each of its enabled endpoints subscribed to it
  * as one `webhook-deliver` job per endpoint (submitted by the service, never by clients).
