@@ -43,7 +43,9 @@ export function settledBullJob(test: TestApp, queue: QueueName, id: string): Pro
   return waitFor(async () => {
     const bull = test.app.get(QueueRegistry).get(queue);
     const state = await (await bull.getJob(id))?.getState();
-    if (!state || state === 'active') return undefined;
+    // Bull's getState asks completed, failed, delayed, active… one after another, so a job moving
+    // out of active between two of those checks reads as `stuck`: not settled either.
+    if (!state || state === 'active' || state === 'stuck') return undefined;
     // Read again after the state: Bull writes attemptsMade with the move out of active, so a copy
     // read before it may be older than the state.
     const job = await bull.getJob(id);
