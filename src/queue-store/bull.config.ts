@@ -5,6 +5,7 @@ import { bullPrefix, connectRedis, reconnectDelayMs, redisOptionsFromUrl, REQUES
 import { QUEUE_DEFINITIONS } from '../config/queues.config';
 import { JOB_BACKOFF, jobBackoff } from '../job-definitions/retry-backoff';
 import { QUEUE_NAMES } from '../job-definitions/queue-names';
+import { readFreshJobsWithoutThrowing } from './bull-job-parsing';
 
 /**
  * Bull's connections on a Redis Cluster: it makes three per queue (commands, events, the
@@ -24,17 +25,20 @@ function clusterClients(config: AppConfig): Pick<QueueOptions, 'createClient'> {
 
 export const BullRootModule = BullModule.forRootAsync({
   inject: [AppConfig],
-  useFactory: (config: AppConfig) => ({
-    // Bull's command client takes these; its blocking client and subscriber keep waiting for
-    // Redis (Bull sets their maxRetriesPerRequest to null) and reconnect on the same schedule.
-    redis: { ...redisOptionsFromUrl(config.redis.url), ...REQUEST_CONNECTION_OPTIONS },
-    ...clusterClients(config),
-    settings: {
-      lockDuration: config.bull.lockDurationMs,
-      stalledInterval: config.bull.stalledIntervalMs,
-      backoffStrategies: { [JOB_BACKOFF]: jobBackoff },
-    },
-  }),
+  useFactory: (config: AppConfig) => {
+    readFreshJobsWithoutThrowing();
+    return {
+      // Bull's command client takes these; its blocking client and subscriber keep waiting for
+      // Redis (Bull sets their maxRetriesPerRequest to null) and reconnect on the same schedule.
+      redis: { ...redisOptionsFromUrl(config.redis.url), ...REQUEST_CONNECTION_OPTIONS },
+      ...clusterClients(config),
+      settings: {
+        lockDuration: config.bull.lockDurationMs,
+        stalledInterval: config.bull.stalledIntervalMs,
+        backoffStrategies: { [JOB_BACKOFF]: jobBackoff },
+      },
+    };
+  },
 });
 
 /** Each queue's prefix: one per deployment on a single server, one hash tag per queue on a cluster. */

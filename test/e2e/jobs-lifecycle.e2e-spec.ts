@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { CancellationFlags } from '../../src/jobs/cancellation-flags';
 import { QueueRegistry } from '../../src/queue-store/queue-registry';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { expectErrorBody } from '../support/error-body';
@@ -136,6 +137,27 @@ describe('Jobs', () => {
 
     it('answers 400 for an id that is no UUID', async () => {
       expectErrorBody(await test.http().delete('/jobs/123').set(auth(newTenant().admin)), 400, 'Bad Request');
+    });
+  });
+
+  describe('a cancellation flag found as an attempt starts', () => {
+    it('cancels each flagged job of a backlog unrun, and only those, when the jobs start together', async () => {
+      // The runner reads the flag (Redis) before it claims the record. Flagged directly, as
+      // DELETE does for a job it cannot remove; the jobs start together at the resume.
+      const tenant = newTenant();
+      await test.http().post('/queues/money/pause').set(auth(tenant.admin)).expect(200);
+      let ids: string[];
+      try {
+        ids = [];
+        for (let n = 0; n < 8; n++) ids.push((await submitOk(test, tenant.user, 'payment-process', paymentData({ orderId: `ord_flag_${n}_${randomUUID().slice(0, 6)}` }))).id);
+        for (const id of [ids[1], ids[4], ids[5]]) await test.app.get(CancellationFlags).request(id);
+      } finally {
+        await test.http().post('/queues/money/resume').set(auth(tenant.admin)).expect(200);
+      }
+      const finished = await Promise.all(ids.map((id) => waitForJobToFinish(test, tenant.user, id)));
+      expect(finished.map((job) => job.status)).toEqual(
+        ['completed', 'cancelled', 'completed', 'completed', 'cancelled', 'cancelled', 'completed', 'completed']);
+      for (const index of [1, 4, 5]) expect(finished[index]).toMatchObject({ attempts: 0, result: null });
     });
   });
 });
