@@ -2,6 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { TenantScope } from '../database/tenant-scope';
 
+/** A CTE another repository's statement includes, and the parameters it adds after that statement's own. */
+export interface StatementPart {
+  cte: string;
+  parameters: unknown[];
+}
+
 export interface KeyHolder {
   jobId: string;
   requestHash: string;
@@ -67,15 +73,23 @@ export class IdempotencyKeys {
     );
   }
 
-  /** markCompletedIn for many keys, in one statement. */
-  async markAllCompletedIn(manager: EntityManager, completions: Array<{ key: string; result: object }>, ttlSeconds: number): Promise<void> {
-    await manager.query(
-      `UPDATE idempotency_keys SET status = 'completed', result = done.result,
-         expires_at = GREATEST(expires_at, now() + make_interval(secs => $3))
-       FROM unnest($1::text[], $2::jsonb[]) AS done(key, result)
-       WHERE idempotency_keys.key = done.key`,
-      [completions.map((completion) => completion.key), completions.map((completion) => JSON.stringify(completion.result)), ttlSeconds],
-    );
+  /**
+   * markCompletedIn for many keys, as a part of the caller's statement: a data-modifying CTE
+   * that completes each key with the result of its job, for the jobs the caller's CTE `completed`
+   * (columns `id`, `result`) answers. So the records and their keys complete in one statement,
+   * and a key whose job was not completed there is left as it is. Its parameters follow the
+   * caller's, from `$firstParameter`.
+   */
+  completionPart(completed: string, firstParameter: number, keys: Array<{ jobId: string; key: string }>, ttlSeconds: number): StatementPart {
+    const [ids, names, ttl] = [firstParameter, firstParameter + 1, firstParameter + 2].map((n) => `$${n}`);
+    return {
+      cte: `completed_keys AS (
+        UPDATE idempotency_keys SET status = 'completed', result = ${completed}.result,
+          expires_at = GREATEST(expires_at, now() + make_interval(secs => ${ttl}))
+        FROM ${completed} JOIN unnest(${ids}::uuid[], ${names}::text[]) AS keyed(job_id, key) ON keyed.job_id = ${completed}.id
+        WHERE idempotency_keys.key = keyed.key)`,
+      parameters: [keys.map((entry) => entry.jobId), keys.map((entry) => entry.key), ttlSeconds],
+    };
   }
 
   /** Deletes the keys expired before `cutoff` that the caller's transaction sees (RLS applies). */

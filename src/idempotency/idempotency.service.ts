@@ -7,7 +7,7 @@ import { AdvisoryLocks } from '../database/advisory-lock';
 import { TenantScope } from '../database/tenant-scope';
 import { JOB_TYPES, JobType } from '../job-definitions/job-types';
 import { canonicalJson } from './canonical-json';
-import { IdempotencyKeys, KeyHolder } from './idempotency-keys';
+import { IdempotencyKeys, KeyHolder, StatementPart } from './idempotency-keys';
 
 export type Reservation =
   | { reserved: true }
@@ -100,9 +100,12 @@ export class IdempotencyService {
     await this.keys.markCompletedIn(manager, key, result, this.config.idempotencyTtlMs / 1000);
   }
 
-  /** store() for many keys in one statement, in the caller's transaction (grouped completions). */
-  async storeAll(manager: EntityManager, completions: Array<{ key: string; result: object }>): Promise<void> {
-    await this.keys.markAllCompletedIn(manager, completions, this.config.idempotencyTtlMs / 1000);
+  /**
+   * store() for the keys of jobs a grouped completion completes, as a part of its statement
+   * (IdempotencyKeys.completionPart): the records and their keys in one statement.
+   */
+  completionPart(completed: string, firstParameter: number, keys: Array<{ jobId: string; key: string }>): StatementPart {
+    return this.keys.completionPart(completed, firstParameter, keys, this.config.idempotencyTtlMs / 1000);
   }
 
   /** store(), in a transaction of its own (for jobs without a record). */

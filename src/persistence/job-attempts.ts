@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import type { JobErrorDetails } from './job-record.entity';
 import { TenantScope } from '../database/tenant-scope';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import type { StatementPart } from '../idempotency/idempotency-keys';
 import { StaleAttemptError } from '../job-definitions/job-errors';
 import { GroupCommit, GroupOutcome } from '../database/group-commit';
 import type { JobStatus } from '../job-definitions/job-status';
@@ -157,25 +158,38 @@ export class JobAttempts {
     }
   }
 
-  /** The group's completions that still hold their fence, their keys and what they write with them; the others are stale. */
-  private completeTogether(tenantId: string, batch: CompletionItem[]): Promise<GroupOutcome<void>[]> {
-    return this.scope.run(tenantId, async (manager) => {
-      const [rows]: [Array<{ id: string }>, number] = await manager.query(
-        `UPDATE jobs SET status = 'completed', result = done.result, error = NULL, progress = 100, finished_at = now(),
-           lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-         FROM unnest($1::uuid[], $2::bigint[], $3::jsonb[]) AS done(id, fence, result)
-         WHERE jobs.id = done.id AND jobs.fence = done.fence AND jobs.status = 'active'
-         RETURNING jobs.id`,
-        [batch.map((item) => item.ref.jobId), batch.map((item) => item.ref.fence), batch.map((item) => JSON.stringify(item.result))],
-      );
-      const completed = new Set(rows.map((row) => row.id));
-      const done = batch.filter((item) => completed.has(item.ref.jobId));
-      const keys = done.filter((item) => item.idempotencyKey);
-      if (keys.length) await this.idempotency.storeAll(manager, keys.map((item) => ({ key: item.idempotencyKey!, result: item.result })));
-      for (const [writeAll, items] of itemsByWriter(done)) await writeAll(manager, tenantId, items);
-      return batch.map((item): GroupOutcome<void> =>
-        completed.has(item.ref.jobId) ? { ok: undefined } : { error: new StaleAttemptError(item.ref.jobId) });
-    });
+  /**
+   * The group's completions that still hold their fence, with their keys, in one statement; then
+   * what they write with them. Without such writes the statement is the whole transaction, sent
+   * with its opening and COMMIT in one round trip. The others are stale.
+   */
+  private async completeTogether(tenantId: string, batch: CompletionItem[]): Promise<GroupOutcome<void>[]> {
+    const statement = this.completionStatement(batch);
+    const completedIds = batch.some((item) => item.also)
+      ? await this.scope.run(tenantId, async (manager) => {
+          const completed = new Set(((await manager.query(statement.sql, statement.parameters)) as Array<{ id: string }>).map((row) => row.id));
+          const done = batch.filter((item) => completed.has(item.ref.jobId));
+          for (const [writeAll, items] of itemsByWriter(done)) await writeAll(manager, tenantId, items);
+          return completed;
+        })
+      : new Set((await this.scope.statement<{ id: string }>(tenantId, statement.sql, statement.parameters)).rows.map((row) => row.id));
+    return batch.map((item): GroupOutcome<void> =>
+      completedIds.has(item.ref.jobId) ? { ok: undefined } : { error: new StaleAttemptError(item.ref.jobId) });
+  }
+
+  /** The fenced completion of the group's records and, for those it completes, of their idempotency keys. */
+  private completionStatement(batch: CompletionItem[]): { sql: string; parameters: unknown[] } {
+    const parameters: unknown[] = [batch.map((item) => item.ref.jobId), batch.map((item) => item.ref.fence), batch.map((item) => JSON.stringify(item.result))];
+    const keyed = batch.flatMap((item) => (item.idempotencyKey ? [{ jobId: item.ref.jobId, key: item.idempotencyKey }] : []));
+    const keys: StatementPart | undefined = keyed.length ? this.idempotency.completionPart('completed', parameters.length + 1, keyed) : undefined;
+    const sql = `WITH completed AS (
+        UPDATE jobs SET status = 'completed', result = done.result, error = NULL, progress = 100, finished_at = now(),
+          lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        FROM unnest($1::uuid[], $2::bigint[], $3::jsonb[]) AS done(id, fence, result)
+        WHERE jobs.id = done.id AND jobs.fence = done.fence AND jobs.status = 'active'
+        RETURNING jobs.id, done.result)${keys ? `, ${keys.cte}` : ''}
+      SELECT id FROM completed`;
+    return { sql, parameters: keys ? [...parameters, ...keys.parameters] : parameters };
   }
 
   /**

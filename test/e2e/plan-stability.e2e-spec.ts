@@ -19,9 +19,10 @@ const database = privateDatabaseForThisFile();
 const OTHER_TENANT_JOBS = 50_000;
 const WATCHED: Record<string, RegExp> = {
   claim: /SET fence = jobs\.fence \+ 1/,
-  completion: /^UPDATE jobs SET status = 'completed'/,
+  // The records and their keys complete in one statement: both patterns find it.
+  completion: /^WITH completed AS \(\s*UPDATE jobs SET status = 'completed'/,
   journal: /^INSERT INTO critical_jobs/,
-  'idempotency results': /^UPDATE idempotency_keys SET status = 'completed'/,
+  'idempotency results': /completed_keys AS \(\s*UPDATE idempotency_keys SET status = 'completed'/,
   'journal read': /^SELECT job_id, step, details FROM critical_jobs/,
 };
 /** The index each table is to be reached by, and the column it is looked up by. */
