@@ -1,9 +1,9 @@
 /**
  * Bull 4 reads every job it fetches with `Job.fromJSON`, which parses the job's `stacktrace`
  * field by `JSON.parse` inside a try/catch. A job that never failed has no such field, so each
- * fetch of a fresh job threw and caught a SyntaxError: 6% of the process CPU of a background
- * drain in the bench's profile (README, Performance). A job hash without the field is read as
- * one with an empty list, which is what Bull makes of it anyway.
+ * fetch of a fresh job threw and caught a SyntaxError: 6% of the process CPU in a profile of
+ * a background drain (README, Performance, eighth round). A job hash without the field is read
+ * as one with an empty list, which is what Bull makes of it anyway.
  */
 interface BullJobHash {
   stacktrace?: string;
