@@ -146,9 +146,8 @@ describe('Jobs', () => {
       // DELETE does for a job it cannot remove; the jobs start together at the resume.
       const tenant = newTenant();
       await test.http().post('/queues/money/pause').set(auth(tenant.admin)).expect(200);
-      let ids: string[];
+      const ids: string[] = [];
       try {
-        ids = [];
         for (let n = 0; n < 8; n++) ids.push((await submitOk(test, tenant.user, 'payment-process', paymentData({ orderId: `ord_flag_${n}_${randomUUID().slice(0, 6)}` }))).id);
         for (const id of [ids[1], ids[4], ids[5]]) await test.app.get(CancellationFlags).request(id);
       } finally {
