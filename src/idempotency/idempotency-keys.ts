@@ -13,6 +13,15 @@ export interface KeyHolder {
   requestHash: string;
 }
 
+export interface KeyClaim {
+  key: string;
+  jobId: string;
+  requestHash: string;
+}
+
+/** A key of a claim: claimed by the statement, or held by another job (as the statement saw it). */
+export type ClaimAnswer = { key: string; claimed: true } | { key: string; claimed: false; holder: KeyHolder };
+
 /** Every statement on `idempotency_keys`; IdempotencyService decides what they mean. */
 @Injectable()
 export class IdempotencyKeys {
@@ -24,24 +33,43 @@ export class IdempotencyKeys {
    * serialize on its primary key. The keys must be distinct: one statement cannot take over
    * the same row twice.
    */
-  async claimAllIn(
-    manager: EntityManager,
-    tenantId: string,
-    claims: Array<{ key: string; jobId: string; requestHash: string }>,
-    ttlSeconds: number,
-  ): Promise<Set<string>> {
+  async claimAllIn(manager: EntityManager, tenantId: string, claims: KeyClaim[], ttlSeconds: number): Promise<Set<string>> {
     const claimed: Array<{ key: string }> = await manager.query(
-      `INSERT INTO idempotency_keys (tenant_id, key, job_id, request_hash, status, expires_at)
-       SELECT $1, claim.key, claim.job_id, claim.request_hash, 'pending', now() + make_interval(secs => $5)
-         FROM unnest($2::text[], $3::uuid[], $4::text[]) AS claim(key, job_id, request_hash)
-       ON CONFLICT (tenant_id, key) DO UPDATE
-         SET job_id = EXCLUDED.job_id, request_hash = EXCLUDED.request_hash, status = 'pending',
-             result = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
-         WHERE idempotency_keys.expires_at < now()
-       RETURNING key`,
-      [tenantId, claims.map((claim) => claim.key), claims.map((claim) => claim.jobId), claims.map((claim) => claim.requestHash), ttlSeconds],
+      `${CLAIM} RETURNING key`,
+      [tenantId, ...claimColumns(claims), ttlSeconds],
     );
     return new Set(claimed.map((row) => row.key));
+  }
+
+  /**
+   * claimAllIn and holdersIn as one statement, in a tenant transaction of its own (one round trip
+   * with its COMMIT). `alongside` may add a data-modifying CTE that reads `claimedJobIds` (the
+   * ids of the jobs whose keys were claimed), with its parameters from `firstParameter`: the
+   * records of exactly those jobs go in with their keys. Answers a row per key claimed and per
+   * key another job holds; as the statement's snapshot saw it, so a holder that committed while
+   * the claim waited for its row lock is in neither (the caller claims that key again).
+   */
+  async claimAtOnce(
+    tenantId: string,
+    claims: KeyClaim[],
+    ttlSeconds: number,
+    alongside?: (claimedJobIds: string, firstParameter: number) => StatementPart,
+  ): Promise<ClaimAnswer[]> {
+    const parameters: unknown[] = [tenantId, ...claimColumns(claims), ttlSeconds];
+    const part = alongside?.('SELECT job_id FROM claimed_keys', parameters.length + 1);
+    const { rows } = await this.scope.statement<{ claimed: boolean; key: string; job_id: string; request_hash: string | null }>(
+      tenantId,
+      `WITH claimed_keys AS (${CLAIM} RETURNING key, job_id),
+         held_keys AS (
+           SELECT key, job_id, request_hash FROM idempotency_keys
+            WHERE tenant_id = $1 AND key = ANY(ARRAY(SELECT unnest($2::text[]) EXCEPT SELECT key FROM claimed_keys)))${part ? `, ${part.cte}` : ''}
+       SELECT true AS claimed, key, job_id, NULL AS request_hash FROM claimed_keys
+       UNION ALL SELECT false, key, job_id, request_hash FROM held_keys`,
+      part ? [...parameters, ...part.parameters] : parameters,
+    );
+    return rows.map((row) => (row.claimed
+      ? { key: row.key, claimed: true }
+      : { key: row.key, claimed: false, holder: { jobId: row.job_id, requestHash: row.request_hash! } }));
   }
 
   async holdersIn(manager: EntityManager, tenantId: string, keys: string[]): Promise<Map<string, KeyHolder>> {
@@ -97,4 +125,17 @@ export class IdempotencyKeys {
     const [, count] = (await manager.query(`DELETE FROM idempotency_keys WHERE expires_at < $1`, [cutoff])) as [unknown, number];
     return count;
   }
+}
+
+/** The claim's INSERT, without RETURNING: $1 tenant, $2 keys, $3 job ids, $4 request hashes, $5 TTL in seconds. */
+const CLAIM = `INSERT INTO idempotency_keys (tenant_id, key, job_id, request_hash, status, expires_at)
+       SELECT $1, claim.key, claim.job_id, claim.request_hash, 'pending', now() + make_interval(secs => $5)
+         FROM unnest($2::text[], $3::uuid[], $4::text[]) AS claim(key, job_id, request_hash)
+       ON CONFLICT (tenant_id, key) DO UPDATE
+         SET job_id = EXCLUDED.job_id, request_hash = EXCLUDED.request_hash, status = 'pending',
+             result = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
+         WHERE idempotency_keys.expires_at < now()`;
+
+function claimColumns(claims: KeyClaim[]): [string[], string[], string[]] {
+  return [claims.map((claim) => claim.key), claims.map((claim) => claim.jobId), claims.map((claim) => claim.requestHash)];
 }

@@ -7,7 +7,7 @@ import { AdvisoryLocks } from '../database/advisory-lock';
 import { TenantScope } from '../database/tenant-scope';
 import { JOB_TYPES, JobType } from '../job-definitions/job-types';
 import { canonicalJson } from './canonical-json';
-import { IdempotencyKeys, KeyHolder, StatementPart } from './idempotency-keys';
+import { IdempotencyKeys, KeyClaim, KeyHolder, StatementPart } from './idempotency-keys';
 
 export type Reservation =
   | { reserved: true }
@@ -55,28 +55,38 @@ export class IdempotencyService {
    * size: one multi-row claim, then one look-up of the holders of what it could not claim. A
    * key repeated within the batch goes to its first job. Answers in the order given.
    */
-  async reserveAll(
-    manager: EntityManager,
-    tenantId: string,
-    entries: Array<{ key: string; jobId: string; requestHash: string }>,
-  ): Promise<Reservation[]> {
-    const firstOfKey = new Map<string, { jobId: string; requestHash: string }>();
-    for (const entry of entries) if (!firstOfKey.has(entry.key)) firstOfKey.set(entry.key, entry);
-    // In key order: two batches sharing keys then lock them in the same order, never a deadlock.
-    const claims = [...firstOfKey].map(([key, first]) => ({ key, ...first })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  async reserveAll(manager: EntityManager, tenantId: string, entries: KeyClaim[]): Promise<Reservation[]> {
+    const claims = claimsOf(entries);
     const claimed = claims.length
-      ? await this.keys.claimAllIn(manager, tenantId, claims, this.config.idempotencyTtlMs / 1000)
+      ? await this.keys.claimAllIn(manager, tenantId, claims, this.ttlSeconds)
       : new Set<string>();
     const unclaimed = claims.filter((claim) => !claimed.has(claim.key)).map((claim) => claim.key);
     const holders = unclaimed.length ? await this.keys.holdersIn(manager, tenantId, unclaimed) : new Map<string, KeyHolder>();
-    return entries.map((entry): Reservation => {
-      const first = firstOfKey.get(entry.key)!;
-      if (first.jobId === entry.jobId && claimed.has(entry.key)) return { reserved: true };
-      const holder = claimed.has(entry.key) ? first : holders.get(entry.key);
+    return reservationsOf(entries, claimed, holders).map((reservation, index) => {
       // Claimed by nobody and held by nobody: an expired holder deleted between the two statements.
-      if (!holder) throw new Error(`Idempotency key of job ${entry.jobId} is neither claimed nor held`);
-      return { reserved: false, jobId: holder.jobId, sameRequest: holder.requestHash === entry.requestHash };
+      if (!reservation) throw new Error(`Idempotency key of job ${entries[index].jobId} is neither claimed nor held`);
+      return reservation;
     });
+  }
+
+  /**
+   * reserveAll in a transaction of its own, as one statement and one round trip with its COMMIT
+   * (IdempotencyKeys.claimAtOnce): for independent submissions, each answered for itself, so
+   * nothing has to be rolled back for one of them. `alongside` writes what goes with the claimed
+   * jobs (their records) in the same statement. Undefined for a key neither claimed nor seen
+   * held: its holder committed while the claim waited for its row (after the statement's
+   * snapshot), or an expired holder was deleted meanwhile. Nothing was written for that job; a
+   * second claim settles it.
+   */
+  async reserveAtOnce(
+    tenantId: string,
+    entries: KeyClaim[],
+    alongside?: (claimedJobIds: string, firstParameter: number) => StatementPart,
+  ): Promise<Array<Reservation | undefined>> {
+    const answers = await this.keys.claimAtOnce(tenantId, claimsOf(entries), this.ttlSeconds, alongside);
+    const claimed = new Set(answers.flatMap((answer) => (answer.claimed ? [answer.key] : [])));
+    const holders = new Map(answers.flatMap((answer) => (answer.claimed ? [] : [[answer.key, answer.holder] as const])));
+    return reservationsOf(entries, claimed, holders);
   }
 
   /** Who holds each of these keys now (keys nobody holds are absent), read in a transaction of its own. */
@@ -97,7 +107,7 @@ export class IdempotencyService {
 
   /** Marks the key completed with its result, in the caller's transaction. */
   async store(manager: EntityManager, key: string, result: object): Promise<void> {
-    await this.keys.markCompletedIn(manager, key, result, this.config.idempotencyTtlMs / 1000);
+    await this.keys.markCompletedIn(manager, key, result, this.ttlSeconds);
   }
 
   /**
@@ -105,12 +115,16 @@ export class IdempotencyService {
    * (IdempotencyKeys.completionPart): the records and their keys in one statement.
    */
   completionPart(completed: string, firstParameter: number, keys: Array<{ jobId: string; key: string }>): StatementPart {
-    return this.keys.completionPart(completed, firstParameter, keys, this.config.idempotencyTtlMs / 1000);
+    return this.keys.completionPart(completed, firstParameter, keys, this.ttlSeconds);
   }
 
   /** store(), in a transaction of its own (for jobs without a record). */
   storeResult(tenantId: string, key: string, result: object): Promise<void> {
     return this.scope.run(tenantId, (manager) => this.store(manager, key, result));
+  }
+
+  private get ttlSeconds(): number {
+    return this.config.idempotencyTtlMs / 1000;
   }
 
   /** Removes expired keys of every tenant; one instance at a time. */
@@ -120,6 +134,33 @@ export class IdempotencyService {
     if (removed) this.logger.log(`Removed ${removed} expired idempotency keys`);
     return removed;
   }
+}
+
+/**
+ * One claim per distinct key, for its first job, in key order: two submissions sharing keys then
+ * lock them in the same order, never a deadlock.
+ */
+function claimsOf(entries: KeyClaim[]): KeyClaim[] {
+  const firstOfKey = new Map<string, KeyClaim>();
+  for (const entry of entries) if (!firstOfKey.has(entry.key)) firstOfKey.set(entry.key, entry);
+  return [...firstOfKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * What the claims mean for each entry: reserved for the first job of a claimed key; for a later
+ * job with the same key, or a key another job holds, that job. Undefined when the key was
+ * neither claimed nor seen held.
+ */
+function reservationsOf(entries: KeyClaim[], claimed: Set<string>, holders: Map<string, KeyHolder>): Array<Reservation | undefined> {
+  const firstOfKey = new Map<string, KeyClaim>();
+  for (const entry of entries) if (!firstOfKey.has(entry.key)) firstOfKey.set(entry.key, entry);
+  return entries.map((entry): Reservation | undefined => {
+    const first = firstOfKey.get(entry.key)!;
+    if (first.jobId === entry.jobId && claimed.has(entry.key)) return { reserved: true };
+    const holder = claimed.has(entry.key) ? first : holders.get(entry.key);
+    if (!holder) return undefined;
+    return { reserved: false, jobId: holder.jobId, sameRequest: holder.requestHash === entry.requestHash };
+  });
 }
 
 function sha256(text: string): string {

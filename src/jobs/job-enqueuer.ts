@@ -190,27 +190,55 @@ export class JobEnqueuer {
   }
 
   /**
-   * Concurrent single submissions of a tenant, written in one transaction (group commit: one
-   * multi-row claim of their keys, one multi-row insert of their records). Two requests with one
-   * key come out as they would one after the other: the second answers the first's job. If the
-   * group fails (a key held with another payload, say), each request is written on its own, so
-   * only the one at fault is refused.
+   * Concurrent single submissions of a tenant, written together (group commit): their keys'
+   * claim and their records' insert as one statement, sent with its opening and COMMIT in one
+   * round trip (IdempotencyService.reserveAtOnce). Each request is answered for itself: a job
+   * whose key another job holds writes nothing and answers that job (the same request) or 422
+   * (another), and two requests with one key come out as they would one after the other: the
+   * second answers the first's job. If the statement fails, nothing of it was committed and
+   * each request is written on its own, so only the one at fault is refused.
    */
   private async recordSingles(tenantId: string, jobs: PlannedJob[]): Promise<GroupOutcome<EnqueueOutcome>[]> {
     try {
-      const outcomes = await this.scope.run(tenantId, (manager) => this.recordIn(manager, tenantId, jobs));
-      return outcomes.map((outcome) => ({ ok: outcome }));
+      return await this.recordAtOnce(tenantId, jobs);
     } catch (error) {
       if (jobs.length === 1) return [{ error }];
-      return Promise.all(
-        jobs.map((job) =>
-          this.scope.run(tenantId, (manager) => this.recordIn(manager, tenantId, [job])).then(
-            ([outcome]): GroupOutcome<EnqueueOutcome> => ({ ok: outcome }),
-            (failure: unknown): GroupOutcome<EnqueueOutcome> => ({ error: failure }),
-          ),
-        ),
-      );
+      return Promise.all(jobs.map((job) => this.recordAtOnce(tenantId, [job]).then(([outcome]) => outcome, (error: unknown) => ({ error }))));
     }
+  }
+
+  private async recordAtOnce(tenantId: string, jobs: PlannedJob[], retried = false): Promise<GroupOutcome<EnqueueOutcome>[]> {
+    const records = jobs.flatMap((job) => (job.record ? [job.record] : []));
+    const keyed = jobs.filter((job) => job.envelope.idempotencyKey && job.requestHash);
+    if (!keyed.length) {
+      await this.records.insert(tenantId, records);
+      return jobs.map((job) => ({ ok: { created: true, job: job.summary } }));
+    }
+    const reservations = await this.idempotency.reserveAtOnce(
+      tenantId,
+      keyed.map((job) => ({ key: job.envelope.idempotencyKey!, jobId: job.summary.id, requestHash: job.requestHash! })),
+      records.length ? (claimedJobIds, firstParameter) => this.records.insertPart(records, firstParameter, claimedJobIds) : undefined,
+    );
+    const reservationOf = new Map(keyed.map((job, index) => [job, reservations[index]]));
+    // The statement has committed: from here each job is answered for itself, the group never
+    // fails (a fallback would find the committed keys held and answer their jobs as replays).
+    // A key neither claimed nor seen held wrote nothing for its job: it is claimed once more,
+    // in a statement whose snapshot sees the holder that committed meanwhile.
+    const unsettled = jobs.filter((job) => reservationOf.has(job) && !reservationOf.get(job));
+    const settledAgain = unsettled.length && !retried
+      ? await this.recordAtOnce(tenantId, unsettled, true).catch((error: unknown) => unsettled.map(() => ({ error })))
+      : [];
+    return jobs.map((job): GroupOutcome<EnqueueOutcome> => {
+      if (!reservationOf.has(job)) return { ok: { created: true, job: job.summary } };
+      const reservation = reservationOf.get(job);
+      if (!reservation) {
+        const again = settledAgain[unsettled.indexOf(job)];
+        return again ?? { error: new Error(`Idempotency key of job ${job.summary.id} is neither claimed nor held`) };
+      }
+      if (reservation.reserved) return { ok: { created: true, job: job.summary } };
+      if (reservation.sameRequest) return { ok: { created: false, jobId: reservation.jobId } };
+      return { error: keyConflict([{ field: job.keyField, message: KEY_REUSED }]) };
+    });
   }
 
   /**
@@ -235,12 +263,10 @@ export class JobEnqueuer {
       } else if (reservation.sameRequest) {
         outcomes.push({ created: false, jobId: reservation.jobId });
       } else {
-        conflicts.push({ field: job.keyField, message: 'idempotencyKey was already used with a different request' });
+        conflicts.push({ field: job.keyField, message: KEY_REUSED });
       }
     }
-    if (conflicts.length) {
-      throw new UnprocessableEntityException({ message: 'Idempotency key reused with a different request', details: conflicts });
-    }
+    if (conflicts.length) throw keyConflict(conflicts);
     const records = planned.filter((job, index) => outcomes[index].created && job.record).map((job) => job.record!);
     if (records.length) await this.records.insertIn(manager, tenantId, records);
     return outcomes;
@@ -258,6 +284,12 @@ export class JobEnqueuer {
       await this.records.deleteIn(manager, ids);
     });
   }
+}
+
+const KEY_REUSED = 'idempotencyKey was already used with a different request';
+
+function keyConflict(details: FieldProblem[]): UnprocessableEntityException {
+  return new UnprocessableEntityException({ message: 'Idempotency key reused with a different request', details });
 }
 
 /** What `recordIn` would write for the job: its idempotency key, its record. */

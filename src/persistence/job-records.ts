@@ -3,6 +3,7 @@ import { EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { JobRecord } from './job-record.entity';
 import { TenantScope } from '../database/tenant-scope';
+import type { StatementPart } from '../idempotency/idempotency-keys';
 import type { JobStatus } from '../job-definitions/job-status';
 import { JOB_TYPES, JobType } from '../job-definitions/job-types';
 import { QUEUE_NAMES, QueueName } from '../job-definitions/queue-names';
@@ -46,42 +47,34 @@ export interface PendingRecord {
 export class JobRecords {
   constructor(private readonly scope: TenantScope) {}
 
-  insert(tenantId: string, records: NewJobRecord[]): Promise<void> {
-    return this.scope.run(tenantId, (manager) => this.insertIn(manager, tenantId, records));
+  /** insertIn in a tenant transaction of its own: one round trip with its COMMIT. */
+  async insert(tenantId: string, records: NewJobRecord[]): Promise<void> {
+    if (!records.length) return;
+    const insert = insertStatement(records, 1);
+    await this.scope.statement(tenantId, insert.sql, [tenantId, ...insert.parameters]);
   }
 
   /**
-   * Inserts inside the caller's tenant transaction (a submission writes keys and records
-   * together): one statement with one array per column, however many records (a 1000-job batch
-   * through TypeORM's insert was 20,000 parameters, built and bound row by row).
+   * Inserts inside the caller's tenant transaction (a batch writes keys and records together):
+   * one statement with one array per column, however many records (a 1000-job batch through
+   * TypeORM's insert was 20,000 parameters, built and bound row by row).
    */
   async insertIn(manager: EntityManager, tenantId: string, records: NewJobRecord[]): Promise<void> {
     if (!records.length) return;
-    const column = <T>(pick: (record: NewJobRecord) => T) => records.map(pick);
-    await manager.query(
-      `INSERT INTO jobs (id, tenant_id, queue, type, status, priority, data, attempts, max_attempts, progress,
-                         idempotency_key, created_by, origin, parent_job_id, run_at)
-       SELECT r.id, $1, r.queue, r.type, r.status, r.priority, r.data, 0, r.max_attempts, 0,
-              r.idempotency_key, r.created_by, r.origin, r.parent_job_id, r.run_at
-       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::jsonb[], $8::integer[],
-                   $9::text[], $10::text[], $11::text[], $12::uuid[], $13::timestamptz[])
-         AS r(id, queue, type, status, priority, data, max_attempts, idempotency_key, created_by, origin, parent_job_id, run_at)`,
-      [
-        tenantId,
-        column((record) => record.id),
-        column((record) => record.queue),
-        column((record) => record.type),
-        column((record) => record.status),
-        column((record) => record.priority),
-        column((record) => JSON.stringify(record.data)),
-        column((record) => record.maxAttempts),
-        column((record) => record.idempotencyKey),
-        column((record) => record.createdBy),
-        column((record) => record.origin),
-        column((record) => record.parentJobId),
-        column((record) => record.runAt),
-      ],
-    );
+    const insert = insertStatement(records, 1);
+    await manager.query(insert.sql, [tenantId, ...insert.parameters]);
+  }
+
+  /**
+   * The insert as a data-modifying CTE `inserted_jobs` of another repository's statement (the
+   * idempotency claim's, IdempotencyKeys.claimAtOnce): a record with a key goes in only if its
+   * id is among `claimedJobIds` (a subquery of that statement), so a job whose key another job
+   * holds leaves no record. The tenant comes from the statement's `$1`; the records' parameters
+   * follow from `$firstParameter`.
+   */
+  insertPart(records: NewJobRecord[], firstParameter: number, claimedJobIds: string): StatementPart {
+    const insert = insertStatement(records, firstParameter - 1, `WHERE r.idempotency_key IS NULL OR r.id IN (${claimedJobIds})`);
+    return { cte: `inserted_jobs AS (${insert.sql})`, parameters: insert.parameters };
   }
 
   /** Undoes an insert whose jobs never reached Redis, inside the caller's transaction. */
@@ -278,4 +271,38 @@ export class JobRecords {
       await manager.update(JobRecord, { id }, changes);
     });
   }
+}
+
+/**
+ * The multi-row insert: the tenant is `$1`, each column an array parameter after `$offset`
+ * (`$offset + 1` onwards), in the order of `parameters`.
+ */
+function insertStatement(records: NewJobRecord[], offset: number, where = ''): { sql: string; parameters: unknown[] } {
+  const column = <T>(pick: (record: NewJobRecord) => T) => records.map(pick);
+  const [ids, queues, types, statuses, priorities, data, maxAttempts, keys, createdBy, origins, parents, runAt] =
+    Array.from({ length: 12 }, (_, index) => `$${offset + 1 + index}`);
+  return {
+    sql: `INSERT INTO jobs (id, tenant_id, queue, type, status, priority, data, attempts, max_attempts, progress,
+                       idempotency_key, created_by, origin, parent_job_id, run_at)
+     SELECT r.id, $1, r.queue, r.type, r.status, r.priority, r.data, 0, r.max_attempts, 0,
+            r.idempotency_key, r.created_by, r.origin, r.parent_job_id, r.run_at
+     FROM unnest(${ids}::uuid[], ${queues}::text[], ${types}::text[], ${statuses}::text[], ${priorities}::smallint[], ${data}::jsonb[],
+                 ${maxAttempts}::integer[], ${keys}::text[], ${createdBy}::text[], ${origins}::text[], ${parents}::uuid[], ${runAt}::timestamptz[])
+       AS r(id, queue, type, status, priority, data, max_attempts, idempotency_key, created_by, origin, parent_job_id, run_at)
+     ${where}`,
+    parameters: [
+      column((record) => record.id),
+      column((record) => record.queue),
+      column((record) => record.type),
+      column((record) => record.status),
+      column((record) => record.priority),
+      column((record) => JSON.stringify(record.data)),
+      column((record) => record.maxAttempts),
+      column((record) => record.idempotencyKey),
+      column((record) => record.createdBy),
+      column((record) => record.origin),
+      column((record) => record.parentJobId),
+      column((record) => record.runAt),
+    ],
+  };
 }

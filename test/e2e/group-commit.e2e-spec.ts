@@ -1,4 +1,5 @@
 import { UnprocessableEntityException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TenantScope } from '../../src/database/tenant-scope';
 import { EffectJournal } from '../../src/persistence/effect-journal';
@@ -9,6 +10,7 @@ import { AttemptRef, ClaimOutcome, JobAttempts } from '../../src/persistence/job
 import { WebhookEndpoints } from '../../src/webhooks/webhook-endpoints.repository';
 import { privateDatabaseForThisFile } from '../support/app-lifecycle';
 import { VALID_PAYLOADS } from '../support/payloads';
+import { waitFor } from '../support/wait-for';
 import { newTenant, startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -297,17 +299,55 @@ describe('group commit of claims and completions', () => {
       expect(count).toBe(20);
     });
 
-    it('refuses only the submission whose key is held with another request; the others of its group are written', async () => {
+    it('refuses only the submission whose key is held with another request, and answers a replay with its job; the others of its one statement are written', async () => {
       const tenant = newTenant();
-      await enqueueOne(tenant.tenantId, plan(tenant.tenantId, 'ord_keyed', 'shared-key'));
+      const [held] = await enqueueOne(tenant.tenantId, plan(tenant.tenantId, 'ord_keyed', 'shared-key'));
+      if (!held.created) throw new Error('The first submission of shared-key was not created');
       const others = Array.from({ length: 5 }, (_, index) => plan(tenant.tenantId, `ord_other_${index}`));
       const conflicting = plan(tenant.tenantId, 'ord_not_the_same', 'shared-key');
-      const settled = await Promise.allSettled([...others, conflicting].map((job) => enqueueOne(tenant.tenantId, job)));
-      expect(settled.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
-      expect((settled[5] as PromiseRejectedResult).reason).toBeInstanceOf(UnprocessableEntityException);
+      const replay = plan(tenant.tenantId, 'ord_keyed', 'shared-key');
+      transactions = 0;
+      const settled = await Promise.allSettled([...others, conflicting, replay].map((job) => enqueueOne(tenant.tenantId, job)));
+      expect(transactions).toBe(1);
+      expect(settled.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      const refusal = (settled[5] as PromiseRejectedResult).reason;
+      expect(refusal).toBeInstanceOf(UnprocessableEntityException);
+      expect((refusal as UnprocessableEntityException).getResponse()).toMatchObject({ details: [{ field: 'options.idempotencyKey' }] });
+      expect((settled[6] as PromiseFulfilledResult<unknown>).value).toEqual([{ created: false, jobId: held.job.id }]);
       const rows: Array<{ id: string }> = await test.app.get(DataSource).query(`SELECT id FROM jobs WHERE tenant_id = $1`, [tenant.tenantId]);
-      expect(rows).toHaveLength(6);
-      expect(rows.map((row) => row.id)).not.toContain(conflicting.summary.id);
+      expect(rows.map((row) => row.id).sort()).toEqual([held.job.id, ...others.map((job) => job.summary.id)].sort());
+    });
+
+    it("answers a key whose holder committed while the claim waited for its row as that holder's, writing nothing", async () => {
+      const tenant = newTenant();
+      const job = plan(tenant.tenantId, 'ord_race', 'race-key');
+      const holderJobId = randomUUID();
+      const db = test.app.get(DataSource);
+      const holder = db.createQueryRunner();
+      await holder.connect();
+      try {
+        await holder.startTransaction();
+        await holder.query(
+          `INSERT INTO idempotency_keys (tenant_id, key, job_id, request_hash, status, expires_at)
+           VALUES ($1, 'race-key', $2, $3, 'pending', now() + interval '1 hour')`,
+          [tenant.tenantId, holderJobId, job.requestHash],
+        );
+        const submitted = enqueueOne(tenant.tenantId, job);
+        // The claim's snapshot is taken; it waits on the uncommitted key, then finds it held.
+        await waitFor(async () => {
+          const [{ waiting }] = await db.query(
+            `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%claimed_keys AS%'`,
+          );
+          return waiting === 1 ? true : undefined;
+        }, 10_000, 'the claim to wait for the holder');
+        await holder.commitTransaction();
+        expect(await submitted).toEqual([{ created: false, jobId: holderJobId }]);
+      } finally {
+        if (holder.isTransactionActive) await holder.rollbackTransaction();
+        await holder.release();
+      }
+      const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM jobs WHERE tenant_id = $1`, [tenant.tenantId]);
+      expect(count).toBe(0);
     });
   });
 });

@@ -18,6 +18,8 @@ const database = privateDatabaseForThisFile();
 
 const OTHER_TENANT_JOBS = 50_000;
 const WATCHED: Record<string, RegExp> = {
+  // Submissions: the keys' claim (with the holders of the keys it could not claim) and the records' insert, one statement.
+  submission: /^WITH claimed_keys AS \(\s*INSERT INTO idempotency_keys/,
   claim: /SET fence = jobs\.fence \+ 1/,
   // The records and their keys complete in one statement: both patterns find it.
   completion: /^WITH completed AS \(\s*UPDATE jobs SET status = 'completed'/,
@@ -81,8 +83,16 @@ describe('plans of the worker statements under stale statistics', () => {
     await test?.close();
   });
 
-  it('claims, journals and completes a new tenant\'s jobs, and stores their keys\' results, through look-ups by id and key', async () => {
+  it('submits, claims, journals and completes a new tenant\'s jobs, and stores their keys\' results, through look-ups by id and key', async () => {
     const tenant = newTenant();
+    Client.prototype.query = function capture(this: Client, ...args: unknown[]) {
+      const [config, values] = args as [string | { text: string; values?: unknown[] }, unknown[] | undefined];
+      const text = typeof config === 'string' ? config : config?.text;
+      if (typeof text === 'string' && Object.values(WATCHED).some((pattern) => pattern.test(text.trim()))) {
+        captured.push({ text: text.trim(), values: (typeof config === 'string' ? values : config.values) ?? [] });
+      }
+      return (originalQuery as (...all: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query;
     const ids = await Promise.all(Array.from({ length: 10 }, async (_, index) => {
       const { body } = await test.http().post('/jobs').set('Authorization', `Bearer ${tenant.venueAdmin}`).send({
         type: 'payment-process',
@@ -92,14 +102,6 @@ describe('plans of the worker statements under stale statistics', () => {
       return body.id as string;
     }));
 
-    Client.prototype.query = function capture(this: Client, ...args: unknown[]) {
-      const [config, values] = args as [string | { text: string; values?: unknown[] }, unknown[] | undefined];
-      const text = typeof config === 'string' ? config : config?.text;
-      if (typeof text === 'string' && Object.values(WATCHED).some((pattern) => pattern.test(text.trim()))) {
-        captured.push({ text: text.trim(), values: (typeof config === 'string' ? values : config.values) ?? [] });
-      }
-      return (originalQuery as (...all: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query;
     const attempts = test.app.get(JobAttempts);
     const journal = test.app.get(EffectJournal);
     const claims = await Promise.all(ids.map((id) => attempts.claim(tenant.tenantId, id, 'worker-plan', 1)));
