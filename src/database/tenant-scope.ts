@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { PoolClient, QueryResult } from 'pg';
+import type { Client, PoolClient, QueryResult } from 'pg';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 /** Only a canonical UUID is ever written into SQL text; anything else goes as a parameter. */
@@ -39,7 +39,7 @@ export class TenantScope {
     const runner = this.dataSource.createQueryRunner();
     const client = (await runner.connect()) as PoolClient;
     try {
-      const [opened, done, committed] = await Promise.allSettled([client.query(opening(tenantId)), client.query(sql, parameters), client.query('COMMIT')]);
+      const [opened, done, committed] = await Promise.allSettled(inOneWrite(client, () => [client.query(opening(tenantId)), client.query(sql, parameters), client.query('COMMIT')]));
       if (opened.status === 'rejected') throw opened.reason;
       if (done.status === 'rejected') throw done.reason;
       if (committed.status === 'rejected') throw committed.reason;
@@ -114,6 +114,22 @@ export interface StatementResult<Row> {
  */
 function opening(tenantId: string): string {
   return `START TRANSACTION; SELECT set_config('app.tenant_id', '${tenantId}', true), set_config('role', 'queue_tenant', true)`;
+}
+
+/**
+ * Runs `send` (queries the pipelined client writes at once) with the socket corked, so its
+ * messages leave in one write: pg writes each query on its own (a syscall each), and the
+ * statement's opening, statement and COMMIT were three (pg's socket writes were a tenth of the
+ * service's CPU in the lifecycle's profile, ninth round).
+ */
+function inOneWrite<T>(client: PoolClient, send: () => T): T {
+  const socket = (client as unknown as Client).connection?.stream;
+  socket?.cork();
+  try {
+    return send();
+  } finally {
+    socket?.uncork();
+  }
 }
 
 function resultOf<Row>(result: QueryResult): StatementResult<Row> {

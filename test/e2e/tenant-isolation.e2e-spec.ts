@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Socket } from 'node:net';
 import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import { AppConfig } from '../../src/config/app-config';
 import { dataSourceOptions } from '../../src/database/data-source-options';
@@ -197,6 +198,27 @@ describe('Tenant isolation in the database', () => {
       const session = await plainSession();
       expect(session.role).toBe('postgres');
       expect(session.tenant ?? '').toBe('');
+    });
+
+    it('TenantScope.statement sends its opening, statement and COMMIT to PostgreSQL in one socket write', async () => {
+      const [{ port }] = await single.query(`SELECT client_port AS port FROM pg_stat_activity WHERE pid = pg_backend_pid()`);
+      const writes: number[] = [];
+      const socketProto = Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+      const originals = { _write: socketProto._write, _writev: socketProto._writev };
+      for (const method of ['_write', '_writev'] as const) {
+        socketProto[method] = function counted(this: Socket, ...args: unknown[]) {
+          if (this.localPort === port) writes.push(method === '_writev' ? (args[0] as unknown[]).length : 1);
+          return originals[method].apply(this, args);
+        };
+      }
+      try {
+        const { rows } = await singleScope.statement<{ tenant: string }>(tenantA, `SELECT current_setting('app.tenant_id') AS tenant`, []);
+        expect(rows).toEqual([{ tenant: tenantA }]);
+      } finally {
+        Object.assign(socketProto, originals);
+      }
+      // One write of every message (a writev of the buffered chunks), not one per query.
+      expect(writes.length).toBe(1);
     });
 
     it('TenantScope.statement that fails writes nothing and leaves no transaction open', async () => {
