@@ -15,11 +15,15 @@ import {
   BullTimestamps, pipelineLatency, pipelineLifecycle, rawBullDrain, serviceDrain, serviceLatency, serviceLifecycle,
 } from './sections';
 import { spread, Spread } from './stats';
+import { QUEUE_DEFINITIONS } from '../src/config/queues.config';
 
 const quick = process.argv.includes('--quick');
 const SIZES = quick
   ? { runs: 1, analyticsDrain: 2000, paymentDrain: 1000, rawDrain: 5000, lifecycleS: 4, latencyS: 4, rate: 500, backlog: 5000, processed: 10000, countJobs: 200, profileS: 4 }
   : { runs: 3, analyticsDrain: 5000, paymentDrain: 2000, rawDrain: 10000, lifecycleS: 10, latencyS: 10, rate: 500, backlog: 20000, processed: 100000, countJobs: 500, profileS: 10 };
+
+/** Raw Bull drains at the concurrency the service's queues run at by default (the bench sets none). */
+const CONCURRENCY = { background: QUEUE_DEFINITIONS.background.concurrency, money: QUEUE_DEFINITIONS.money.concurrency };
 
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)} load ${loadavg()[0].toFixed(1)}] ${line}\n`);
 
@@ -75,9 +79,10 @@ async function main(): Promise<void> {
 
     results.drain = {
       analytics: await repeated('drain analytics-process', () => serviceDrain(bench, service, 'analytics-process', SIZES.analyticsDrain)),
-      rawBullConcurrency5: await repeated('drain raw Bull, concurrency 5', () => rawBullDrain(bench, 5, SIZES.rawDrain, 1000)),
+      rawBullBackground: await repeated(`drain raw Bull, concurrency ${CONCURRENCY.background}`, () => rawBullDrain(bench, CONCURRENCY.background, SIZES.rawDrain, 1000)),
       payment: await repeated('drain payment-process', () => serviceDrain(bench, service, 'payment-process', SIZES.paymentDrain)),
-      rawBullConcurrency10: await repeated('drain raw Bull, concurrency 10', () => rawBullDrain(bench, 10, SIZES.rawDrain, 5000)),
+      rawBullMoney: await repeated(`drain raw Bull, concurrency ${CONCURRENCY.money}`, () => rawBullDrain(bench, CONCURRENCY.money, SIZES.rawDrain, 5000)),
+      concurrency: CONCURRENCY,
     };
     results.lifecycle = {
       service: await repeated('HTTP lifecycle, service', () => serviceLifecycle(bench, service, SIZES.lifecycleS)),

@@ -14,7 +14,7 @@ export interface QueueDefinition {
  */
 export const QUEUE_DEFINITIONS: Record<QueueName, QueueDefinition> = {
   money: {
-    concurrency: 10,
+    concurrency: 50,
     defaultJobOptions: {
       removeOnComplete: { count: 5_000 },
       removeOnFail: { count: 10_000 },
@@ -28,7 +28,7 @@ export const QUEUE_DEFINITIONS: Record<QueueName, QueueDefinition> = {
     },
   },
   background: {
-    concurrency: 5,
+    concurrency: 20,
     defaultJobOptions: {
       removeOnComplete: { count: 1_000 },
       removeOnFail: { count: 2_000 },

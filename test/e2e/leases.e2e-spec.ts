@@ -95,8 +95,10 @@ describe('Leases: a live worker keeps its job; recovery waits for the grace peri
   });
 
   it('defers a job Bull hands to a second worker while the first one holds a live lease; it completes once', async () => {
-    // A lease far longer than Bull's lock: Bull redelivers well within it.
-    const setup = await slowJobAndSecondWorker('ord_redelivered', { ...SHORT_LEASE, JOB_LEASE_MS: '20000' });
+    // A lease far longer than Bull's lock: Bull redelivers well within it. The lock is removed
+    // below by hand; 2.5 s (not 800 ms) keeps a loaded machine's stall from lapsing it first
+    // (seen on a full run: the job was redelivered and deferred before the test took the lock).
+    const setup = await slowJobAndSecondWorker('ord_redelivered', { ...SHORT_LEASE, QUEUE_LOCK_DURATION_MS: '2500', JOB_LEASE_MS: '20000' });
     const { tenant, jobId, db, first, second } = setup;
     const firstQueue = first.app.get(QueueRegistry).get('money');
     const secondQueue = second.app.get(QueueRegistry).get('money');

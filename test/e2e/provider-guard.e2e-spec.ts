@@ -102,8 +102,10 @@ describe('Provider rate limits and circuit breakers in the job pipeline', () => 
       const callsWhileDown = outage.hits;
       const jobs = await Promise.all(body.jobs.map((job: { id: string }) => waitForJobToFinish(test, tenant.admin, job.id, 30_000)));
       expect(jobs.map((job) => job.status)).toEqual(Array(20).fill('completed'));
-      // Without the breaker, 20 jobs retrying every 20 ms would have hit the failing provider hundreds of times.
-      expect(callsWhileDown).toBeLessThan(20);
+      // Without the breaker, 20 jobs retrying every 20 ms would have hit the failing provider
+      // hundreds of times. With it: the jobs' first attempts (all 20 at once, the money queue
+      // runs 50) and few more before it opened.
+      expect(callsWhileDown).toBeLessThan(30);
       expect(await db.query(`SELECT 1 FROM dead_letter_jobs WHERE tenant_id = $1`, [tenant.tenantId])).toEqual([]);
     } finally {
       stripe.clearFaults();
