@@ -306,6 +306,10 @@ function quotaClaimsOf(planned: PlannedJob[]): QuotaClaim[] {
 
 function groupByQueue(planned: PlannedJob[]): Map<QueueName, PlannedJob[]> {
   const groups = new Map<QueueName, PlannedJob[]>();
-  for (const job of planned) groups.set(job.summary.queue, [...(groups.get(job.summary.queue) ?? []), job]);
+  for (const job of planned) {
+    const group = groups.get(job.summary.queue);
+    if (group) group.push(job);
+    else groups.set(job.summary.queue, [job]);
+  }
   return groups;
 }

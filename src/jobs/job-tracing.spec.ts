@@ -13,6 +13,13 @@ describe('job tracing', () => {
       const logged = await inAttemptSpan(job, traceparent, async () => currentJobLogFields());
       expect(logged).toEqual({ ...job, traceId: traceIdOf(traceparent) });
     });
+
+    it('never hands two jobs the same trace or span id, across refills of the random pool', () => {
+      const traceparents = Array.from({ length: 2000 }, () => traceparentForNewJob());
+      const ids = traceparents.flatMap((traceparent) => traceparent.split('-').slice(1, 3));
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(traceparents.every((traceparent) => /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/.test(traceparent))).toBe(true);
+    });
   });
 
   describe('with an in-memory exporter', () => {

@@ -58,15 +58,20 @@ export class TenantJobIndex {
   async add(name: QueueName, jobs: Job<JobEnvelope>[]): Promise<void> {
     if (isPersistedQueue(name) || !jobs.length) return;
     const queue = this.queues.get(name);
-    const pipeline = queue.client.pipeline();
-    const tenants = new Set<string>();
+    // One ZADD per tenant with all its jobs' scores and ids: a batch is two commands, not a thousand.
+    const members = new Map<string, (number | string)[]>();
     for (const job of jobs) {
       if (!job.data.tenantId) continue;
-      pipeline.zadd(indexKey(queue, job.data.tenantId), job.timestamp, String(job.id));
-      tenants.add(job.data.tenantId);
+      const ofTenant = members.get(job.data.tenantId);
+      if (ofTenant) ofTenant.push(job.timestamp, String(job.id));
+      else members.set(job.data.tenantId, [job.timestamp, String(job.id)]);
     }
-    for (const tenantId of tenants) pipeline.zremrangebyrank(indexKey(queue, tenantId), 0, -(TENANT_INDEX_LIMIT + 1));
-    if (!tenants.size) return;
+    if (!members.size) return;
+    const pipeline = queue.client.pipeline();
+    for (const [tenantId, scoresAndIds] of members) {
+      pipeline.zadd(indexKey(queue, tenantId), ...scoresAndIds);
+      pipeline.zremrangebyrank(indexKey(queue, tenantId), 0, -(TENANT_INDEX_LIMIT + 1));
+    }
     const results = (await pipeline.exec()) ?? [];
     const failure = results.find(([error]) => error)?.[0];
     if (failure) throw failure;

@@ -76,8 +76,16 @@ export function serializeRequest(request: SerializedRequest): Record<string, unk
   };
 }
 
+/**
+ * The response's status and the allowlisted headers only: the others are the service's own
+ * (security headers, rate-limit counters, ETag, Set-Cookie), the same on every line.
+ */
 export function serializeResponse(response: { statusCode?: number; headers?: Record<string, unknown> }): Record<string, unknown> {
-  return { statusCode: response.statusCode, headers: loggedHeaders(response.headers, LOGGED_RESPONSE_HEADERS) };
+  const headers: LoggedHeaders = {};
+  for (const [name, value] of Object.entries(response.headers ?? {})) {
+    if (value !== undefined && LOGGED_RESPONSE_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = String(value);
+  }
+  return { statusCode: response.statusCode, headers };
 }
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;

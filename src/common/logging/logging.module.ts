@@ -26,8 +26,10 @@ export const LoggingModule = LoggerModule.forRootAsync({
       level: config.logLevel,
       // Set by assignRequestId, which runs first; the fallback covers apps configured without it.
       genReqId: (request: IncomingMessage) => request.id ?? randomUUID(),
-      // On every line written while the request is served, not only on its closing line.
-      customProps: (request: IncomingMessage) => ({ requestId: request.id }),
+      // Lines written while the request is served carry its id only (quietReqLogger); the
+      // request itself, serialized once, goes on its closing line with the response.
+      quietReqLogger: true,
+      customAttributeKeys: { reqId: 'requestId' },
       customSuccessMessage: requestLine,
       customErrorMessage: requestLine,
       // Allowlists (log-serializers.ts): no token in a header or the query, no value of a failed statement.
