@@ -13,5 +13,5 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 USER node
 EXPOSE 3000
-# The heap limit of `npm run start:prod` (see README, Memory): the same flags, kept equal by deploy-files.spec.ts.
-CMD ["node", "--max-old-space-size=384", "dist/src/main"]
+# The heap sizes of `npm run start:prod` (see README, Memory): the same flags, kept equal by deploy-files.spec.ts.
+CMD ["node", "--max-old-space-size=384", "--max-semi-space-size=32", "dist/src/main"]
