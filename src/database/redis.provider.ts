@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown, Provider } from '@nestjs/common';
 import Redis, { ChainableCommander, Cluster, RedisCommander } from 'ioredis';
 import { AppConfig } from '../config/app-config';
-import { connectRedis, primariesOf, RedisConnection, REQUEST_CONNECTION_OPTIONS, serviceKeyPrefix } from './redis-connection';
+import { connectRedis, primariesOf, RedisConnection, SERVICE_CONNECTION_OPTIONS, serviceKeyPrefix } from './redis-connection';
 
 /**
  * The service's own Redis connection (Bull keeps its own): a single server or a cluster client,
@@ -40,7 +40,7 @@ export async function primaryNodesOf(client: RedisClient): Promise<Redis[]> {
 }
 
 export function createRedisClient(config: AppConfig): RedisClient {
-  return connectRedis(config.redis, { keyPrefix: serviceKeyPrefix(config.redis), ...REQUEST_CONNECTION_OPTIONS }) as unknown as RedisClient;
+  return connectRedis(config.redis, { keyPrefix: serviceKeyPrefix(config.redis), ...SERVICE_CONNECTION_OPTIONS }) as unknown as RedisClient;
 }
 
 /** Closes the service's connection last, after the modules that use it. */

@@ -4,7 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerModuleOptions } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
 import type Redis from 'ioredis';
-import { connectRedis, REQUEST_CONNECTION_OPTIONS, serviceKeyPrefix } from '../database/redis-connection';
+import { connectRedis, SERVICE_CONNECTION_OPTIONS, serviceKeyPrefix } from '../database/redis-connection';
 import { QueueStoreModule } from '../queue-store/queue-store.module';
 import { ApiRateLimits } from './api/api-rate-limits';
 import { ApiThrottlerGuard } from './api/api-throttler.guard';
@@ -24,7 +24,7 @@ function throttlerStorage(config: AppConfig): ThrottlerStorageRedisService {
   const connection = connectRedis(config.redis, {
     keyPrefix: `${serviceKeyPrefix(config.redis)}throttle:`,
     lazyConnect: true,
-    ...REQUEST_CONNECTION_OPTIONS,
+    ...SERVICE_CONNECTION_OPTIONS,
   });
   // Typed for a single server, it takes a cluster client as well (it checks for both).
   const storage = new ThrottlerStorageRedisService(connection as Redis);
