@@ -21,8 +21,8 @@ export const REQUEST_CONNECTION_OPTIONS = {
  * For the service's own connections (not Bull's: its maintainers report lost-lock errors with
  * it on). ioredis sends the commands issued in one turn of the event loop, concurrent requests'
  * and jobs' alike, in one write. Socket writes were 15% of the process's CPU in the profile of
- * the HTTP lifecycle (about 60 µs each, a syscall that wakes the peer); this took a payment's
- * writes from 7.9 to 4.1 (README, tenth round).
+ * the HTTP lifecycle (about 60 µs each on the bench's machine); this took a payment's writes
+ * from 7.9 to 4.1 (README, Performance, tenth round).
  */
 export const SERVICE_CONNECTION_OPTIONS = {
   ...REQUEST_CONNECTION_OPTIONS,
