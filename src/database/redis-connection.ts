@@ -18,9 +18,9 @@ export const REQUEST_CONNECTION_OPTIONS = {
 } satisfies RedisOptions;
 
 /**
- * For the service's own connections (not Bull's: its maintainers report lost-lock errors with
- * it on). ioredis sends the commands issued in one turn of the event loop, concurrent requests'
- * and jobs' alike, in one write. Socket writes were 15% of the process's CPU in the profile of
+ * For the service's own connections (not Bull's: users report "Job is not in the active list"
+ * errors with it on Bull's, taskforcesh/bullmq#457). ioredis sends the commands issued in one
+ * turn of the event loop, concurrent requests' and jobs' alike, in one write. Socket writes were 15% of the process's CPU in the profile of
  * the HTTP lifecycle (about 60 µs each on the bench's machine); this took a payment's writes
  * from 7.9 to 4.1 (README, Performance, tenth round).
  */
