@@ -26,12 +26,18 @@ const LOGGED_ERROR_FIELDS = ['code', 'statusCode', 'status', 'errno', 'constrain
 
 export type LoggedHeaders = Record<string, string>;
 
-export function loggedHeaders(headers: Record<string, unknown> | undefined, allowed: ReadonlySet<string>): LoggedHeaders {
+/** The allowed headers with their values; any other as REDACTED, or left out when `others` says so. */
+export function loggedHeaders(
+  headers: Record<string, unknown> | undefined,
+  allowed: ReadonlySet<string>,
+  others: 'redacted' | 'omitted' = 'redacted',
+): LoggedHeaders {
   const logged: LoggedHeaders = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    logged[lower] = allowed.has(lower) ? String(value) : REDACTED;
+    if (allowed.has(lower)) logged[lower] = String(value);
+    else if (others === 'redacted') logged[lower] = REDACTED;
   }
   return logged;
 }
@@ -81,11 +87,7 @@ export function serializeRequest(request: SerializedRequest): Record<string, unk
  * (security headers, rate-limit counters, ETag, Set-Cookie), the same on every line.
  */
 export function serializeResponse(response: { statusCode?: number; headers?: Record<string, unknown> }): Record<string, unknown> {
-  const headers: LoggedHeaders = {};
-  for (const [name, value] of Object.entries(response.headers ?? {})) {
-    if (value !== undefined && LOGGED_RESPONSE_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = String(value);
-  }
-  return { statusCode: response.statusCode, headers };
+  return { statusCode: response.statusCode, headers: loggedHeaders(response.headers, LOGGED_RESPONSE_HEADERS, 'omitted') };
 }
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
